@@ -1,0 +1,45 @@
+// ctscope: entry point. With a subcommand it runs headless; otherwise it opens
+// the desktop explorer on the given checkpoint(s), or on the built-in demo.
+#include "app/commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+void printUsage() {
+    std::puts(
+        "ctscope " CTSCOPE_VERSION " - a CT scan of transformer checkpoints\n"
+        "\n"
+        "usage:\n"
+        "  ctscope [CKPT ...]                    open the explorer (default: the demo checkpoint)\n"
+        "  ctscope analyze CKPT [options]        spectra by matrix type (--help for options)\n"
+        "  ctscope eval CKPT --data FILE         next-token loss in nats/token\n"
+        "  ctscope finetune CKPT --data FILE     amplitude-only vs full fine-tuning sweep\n"
+        "  ctscope export CKPT --out DIR         figures and data, headless\n"
+        "\n"
+        "CKPT is a Hugging Face folder, a .safetensors, .gguf or llama2.c .bin file, or 'demo'.");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace ctscope::cli;
+    if (argc >= 2) {
+        const std::string cmd = argv[1];
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            printUsage();
+            return 0;
+        }
+        if (cmd == "--version") {
+            std::puts("ctscope " CTSCOPE_VERSION);
+            return 0;
+        }
+        if (cmd == "analyze") return cmdAnalyze(argc, argv);
+        if (cmd == "eval") return cmdEval(argc, argv);
+        if (cmd == "finetune") return cmdFinetune(argc, argv);
+        if (cmd == "export") return cmdExport(argc, argv);
+    }
+    return runGui(argc, argv);
+}

@@ -1,0 +1,93 @@
+#pragma once
+/// A loaded checkpoint: its config, its tensors (memory-mapped, never copied
+/// whole) and whatever tokenizer it carries. Loaders validate every header
+/// field against the file before any tensor is exposed.
+#include "core/format/dtype.h"
+#include "core/format/model_config.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ctscope {
+
+class MappedFile;
+
+struct TensorInfo {
+    std::string name;             ///< as written in the file
+    DType dtype = DType::F32;
+    /// Logical PyTorch shape, outermost first ([out, in] for a Linear weight).
+    /// GGUF dims are reversed into this order by the loader.
+    std::vector<int64_t> shape;
+    /// GPT-2 Conv1D stores [in, out]; readMatrix() transposes such tensors.
+    bool transposed = false;
+    const uint8_t* data = nullptr;
+    uint64_t nbytes = 0;
+    int fileIndex = -1;           ///< index into Checkpoint::files(), -1 if in memory
+    uint64_t offset = 0;          ///< byte offset of data inside that file
+
+    int64_t numel() const;
+};
+
+/// Vocabulary stored inside the checkpoint (GGUF) or a tokenizer file found
+/// next to it. Exactly one of `tokenizerFile` / `tokens` is normally set.
+struct TokenizerSource {
+    std::string tokenizerFile;        ///< SentencePiece .model or llama2.c tokenizer.bin
+    std::vector<std::string> tokens;  ///< GGUF tokenizer.ggml.tokens
+    std::vector<float> scores;
+    std::vector<int> tokenTypes;
+    std::string ggufModel;            ///< tokenizer.ggml.model, e.g. "llama"
+    bool empty() const { return tokenizerFile.empty() && tokens.empty(); }
+};
+
+class Checkpoint {
+public:
+    Checkpoint() = default;
+    Checkpoint(const Checkpoint&) = delete;
+    Checkpoint& operator=(const Checkpoint&) = delete;
+
+    const std::string& path() const { return m_path; }
+    /// "safetensors", "hf-folder", "gguf", "llama2c", "demo"
+    const std::string& format() const { return m_format; }
+    const ModelConfig& config() const { return m_config; }
+    const std::vector<TensorInfo>& tensors() const { return m_tensors; }
+    const TensorInfo* find(const std::string& name) const;
+    const TensorInfo& require(const std::string& name) const;  ///< throws FormatError
+    const TokenizerSource& tokenizer() const { return m_tokenizer; }
+    const std::vector<std::shared_ptr<MappedFile>>& files() const { return m_files; }
+    /// True for the built-in synthetic checkpoint.
+    bool synthetic() const { return m_format == "demo"; }
+
+    /// Stable identity for caches: paths, sizes and mtimes of every file.
+    std::string identity() const;
+
+    /// Whole tensor as float32 in logical (PyTorch) order, Conv1D transposed
+    /// back to [out, in]. Throws FormatError on NaN/Inf when checkFinite.
+    std::vector<float> readFloat(const TensorInfo& t, bool checkFinite = true) const;
+    /// Rows [rowBegin, rowBegin+rows) of a 2-D tensor in [out, in] order.
+    std::vector<float> readRows(const TensorInfo& t, int64_t rowBegin, int64_t rows,
+                                bool checkFinite = true) const;
+    /// Drops the tensor's pages from the resident set (streaming reads).
+    void release(const TensorInfo& t) const;
+
+    // --- construction, used by the loaders ---
+    std::string m_path;
+    std::string m_format;
+    ModelConfig m_config;
+    std::vector<TensorInfo> m_tensors;
+    TokenizerSource m_tokenizer;
+    std::vector<std::shared_ptr<MappedFile>> m_files;
+    std::vector<std::shared_ptr<std::vector<uint8_t>>> m_buffers;  ///< in-memory storage
+};
+
+/// Opens a HF folder, a .safetensors, .gguf or llama2.c .bin file, or "demo".
+/// Throws FormatError with the file and the reason on anything invalid.
+std::unique_ptr<Checkpoint> openCheckpoint(const std::string& path);
+
+std::unique_ptr<Checkpoint> loadSafetensorsFile(const std::string& file);
+std::unique_ptr<Checkpoint> loadHfFolder(const std::string& dir);
+std::unique_ptr<Checkpoint> loadGguf(const std::string& file);
+std::unique_ptr<Checkpoint> loadLlama2c(const std::string& file);
+
+} // namespace ctscope

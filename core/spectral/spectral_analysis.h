@@ -1,0 +1,79 @@
+#pragma once
+/// The spectral engine: one streaming pass over a checkpoint's matrices.
+/// See docs/definitions.md for the contract.
+#include "core/format/model_config.h"
+#include "core/format/weight_inventory.h"
+#include "core/spectral/spectrum_stats.h"
+#include "core/util/progress.h"
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ctscope {
+
+class Checkpoint;
+
+/// An orthonormal basis of the d_model space, rows ordered by descending
+/// eigenvalue: row i (d values) is the i-th eigenvector.
+struct Basis {
+    int dim = 0;
+    std::vector<float> rows;  ///< dim × dim, row-major
+    const float* row(int i) const { return rows.data() + static_cast<size_t>(i) * dim; }
+};
+
+struct MatrixResult {
+    std::string name;
+    MatrixType type = Role::Q;
+    int layer = -1;
+    int64_t rows = 0, cols = 0;
+    std::vector<double> singularValues;  ///< descending, min(rows, cols) values
+    double pr = 0, sigmaMax = 0, stableRank = 0;
+    int k50 = 0, k90 = 0;
+};
+
+struct TypeResult {
+    MatrixType type = Role::Q;
+    int matrices = 0;
+    SpectrumStats spectrum;            ///< of G_t
+    std::vector<double> r2Universal;   ///< R²_t(K) under the universal basis, K = 1..d
+    std::vector<double> r2Type;        ///< under the per-type basis (= spectrum.energy)
+    /// Σ over the type's matrices of the non-d_model side (rows_W), for budgets.
+    int64_t otherSideSum = 0;
+};
+
+struct SpectralAnalysis {
+    std::string checkpointPath;
+    std::string checkpointFormat;
+    bool synthetic = false;
+    ModelConfig config;
+    int dModel = 0;
+    bool tiedHead = false;
+    SpectrumStats universal;                 ///< of G_u = Σ_t G_t
+    std::vector<TypeResult> types;           ///< only types present, in Role order
+    std::vector<MatrixResult> matrices;      ///< file order
+    std::vector<SkippedTensor> skipped;
+    /// Frozen bases for the training engine; may be null if not requested.
+    std::shared_ptr<Basis> universalBasis;
+    std::vector<std::shared_ptr<Basis>> typeBases;  ///< parallel to `types`
+
+    const TypeResult* type(MatrixType t) const;
+    const std::shared_ptr<Basis> basisFor(MatrixType t) const;
+};
+
+struct AnalysisOptions {
+    int threads = 0;          ///< 0: hardware concurrency
+    bool keepBases = true;
+    bool useCache = true;
+    std::string cacheDir;     ///< empty: $XDG_CACHE_HOME/ctscope or ~/.cache/ctscope
+};
+
+/// Runs the analysis. Throws FormatError on bad input (including NaN/Inf
+/// weights, named by tensor) and Cancelled when `progress` returns false.
+/// Callable from any thread; `progress` is called from the calling thread.
+SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions& opts = {},
+                                   const ProgressFn& progress = {});
+
+} // namespace ctscope
