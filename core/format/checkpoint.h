@@ -17,10 +17,11 @@ class MappedFile;
 struct TensorInfo {
     std::string name;             ///< as written in the file
     DType dtype = DType::F32;
-    /// Logical PyTorch shape, outermost first ([out, in] for a Linear weight).
-    /// GGUF dims are reversed into this order by the loader.
+    /// Stored shape, outermost first, as PyTorch writes it ([out, in] for a
+    /// Linear weight). GGUF dims (innermost first) are reversed into this order.
     std::vector<int64_t> shape;
-    /// GPT-2 Conv1D stores [in, out]; readMatrix() transposes such tensors.
+    /// True when the stored 2-D array is [in, out] (GPT-2 Conv1D);
+    /// readMatrix() (weight_inventory.h) returns such matrices as [out, in].
     bool transposed = false;
     const uint8_t* data = nullptr;
     uint64_t nbytes = 0;
@@ -62,10 +63,10 @@ public:
     /// Stable identity for caches: paths, sizes and mtimes of every file.
     std::string identity() const;
 
-    /// Whole tensor as float32 in logical (PyTorch) order, Conv1D transposed
-    /// back to [out, in]. Throws FormatError on NaN/Inf when checkFinite.
+    /// Whole tensor as float32 in stored order (see `shape`). Throws
+    /// FormatError naming the tensor on NaN/Inf when checkFinite.
     std::vector<float> readFloat(const TensorInfo& t, bool checkFinite = true) const;
-    /// Rows [rowBegin, rowBegin+rows) of a 2-D tensor in [out, in] order.
+    /// Rows [rowBegin, rowBegin+rows) of a 2-D tensor in stored order.
     std::vector<float> readRows(const TensorInfo& t, int64_t rowBegin, int64_t rows,
                                 bool checkFinite = true) const;
     /// Drops the tensor's pages from the resident set (streaming reads).
