@@ -7,6 +7,7 @@ int cmdAnalyze(int argc, char** argv);   ///< app/cli_analyze.cpp
 int cmdEval(int argc, char** argv);      ///< app/cli_train.cpp
 int cmdFinetune(int argc, char** argv);  ///< app/cli_train.cpp
 int cmdExport(int argc, char** argv);    ///< app/cli_export.cpp
+int cmdCompare(int argc, char** argv);   ///< app/cli_compare.cpp
 /// Opens the window; argv holds checkpoint paths (none: the demo).
 int runGui(int argc, char** argv);       ///< app/gui_main.cpp
 

@@ -18,6 +18,7 @@ void printUsage() {
         "  ctscope eval CKPT --data FILE         next-token loss in nats/token\n"
         "  ctscope finetune CKPT --data FILE     amplitude-only vs full fine-tuning sweep\n"
         "  ctscope export CKPT --out DIR         figures and data, headless\n"
+        "  ctscope compare BASE OTHER            what a fine-tune moved, by type\n"
         "\n"
         "CKPT is a Hugging Face folder, a .safetensors, .gguf or llama2.c .bin file, or 'demo'.");
 }
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
         if (cmd == "eval") return cmdEval(argc, argv);
         if (cmd == "finetune") return cmdFinetune(argc, argv);
         if (cmd == "export") return cmdExport(argc, argv);
+        if (cmd == "compare") return cmdCompare(argc, argv);
     }
     return runGui(argc, argv);
 }

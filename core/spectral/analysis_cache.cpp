@@ -1,0 +1,202 @@
+#include "core/spectral/analysis_cache.h"
+
+#include "core/format/checkpoint.h"
+#include "core/util/binary_io.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace ctscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kMagic = 0x43545350;  // "PSTC"
+
+uint64_t fnv1a(const std::string& s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+void writeStats(BinaryWriter& w, const SpectrumStats& s) { w.vec(s.eigenvalues); }
+SpectrumStats readStats(BinaryReader& r) { return makeSpectrumStats(r.vec<double>()); }
+
+void writeBasis(BinaryWriter& w, const std::shared_ptr<Basis>& b) {
+    w.pod<int32_t>(b ? b->dim : 0);
+    w.vec(b ? b->rows : std::vector<float>{});
+}
+std::shared_ptr<Basis> readBasis(BinaryReader& r) {
+    auto b = std::make_shared<Basis>();
+    b->dim = r.pod<int32_t>();
+    b->rows = r.vec<float>();
+    if (b->dim == 0) return nullptr;
+    if (b->rows.size() != static_cast<size_t>(b->dim) * b->dim) throw std::runtime_error("bad basis");
+    return b;
+}
+
+void writeConfig(BinaryWriter& w, const ModelConfig& c) {
+    w.str(c.arch);
+    for (int v : {c.dModel, c.nLayers, c.nHeads, c.nKvHeads, c.ffnDim, c.vocab, c.maxSeq, c.bosId, c.eosId})
+        w.pod<int32_t>(v);
+    w.pod(c.ropeTheta);
+    w.pod(c.normEps);
+    w.pod<int32_t>(static_cast<int32_t>(c.ropeLayout));
+    w.pod<uint8_t>(c.tiedEmbeddings);
+}
+ModelConfig readConfig(BinaryReader& r) {
+    ModelConfig c;
+    c.arch = r.str();
+    for (int* v : {&c.dModel, &c.nLayers, &c.nHeads, &c.nKvHeads, &c.ffnDim, &c.vocab, &c.maxSeq, &c.bosId, &c.eosId})
+        *v = r.pod<int32_t>();
+    c.ropeTheta = r.pod<double>();
+    c.normEps = r.pod<double>();
+    c.ropeLayout = static_cast<RopeLayout>(r.pod<int32_t>());
+    c.tiedEmbeddings = r.pod<uint8_t>() != 0;
+    return c;
+}
+
+} // namespace
+
+std::string defaultCacheDir() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/ctscope";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/ctscope";
+    return (fs::temp_directory_path() / "ctscope-cache").string();
+}
+
+std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir) {
+    const std::string dir = cacheDir.empty() ? defaultCacheDir() : cacheDir;
+    char name[64];
+    std::snprintf(name, sizeof name, "%016llx-v%u.ctspec",
+                  static_cast<unsigned long long>(fnv1a(ckpt.identity())), kAnalysisCacheVersion);
+    return (fs::path(dir) / name).string();
+}
+
+std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity) {
+    try {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return std::nullopt;
+        std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        BinaryReader r(buf.data(), buf.size());
+        if (r.pod<uint32_t>() != kMagic || r.pod<uint32_t>() != kAnalysisCacheVersion) return std::nullopt;
+        if (r.str() != identity) return std::nullopt;
+        SpectralAnalysis a;
+        a.checkpointPath = r.str();
+        a.checkpointFormat = r.str();
+        a.config = readConfig(r);
+        a.dModel = r.pod<int32_t>();
+        a.tiedHead = r.pod<uint8_t>() != 0;
+        a.universal = readStats(r);
+        a.universalBasis = readBasis(r);
+        const auto nTypes = r.pod<uint32_t>();
+        for (uint32_t i = 0; i < nTypes; ++i) {
+            TypeResult t;
+            t.type = static_cast<MatrixType>(r.pod<int32_t>());
+            t.matrices = r.pod<int32_t>();
+            t.otherSideSum = r.pod<int64_t>();
+            t.spectrum = readStats(r);
+            t.r2Universal = r.vec<double>();
+            t.r2Type = t.spectrum.energy;
+            a.types.push_back(std::move(t));
+            a.typeBases.push_back(readBasis(r));
+        }
+        const auto nMat = r.pod<uint32_t>();
+        for (uint32_t i = 0; i < nMat; ++i) {
+            MatrixResult m;
+            m.name = r.str();
+            m.type = static_cast<MatrixType>(r.pod<int32_t>());
+            m.layer = r.pod<int32_t>();
+            m.rows = r.pod<int64_t>();
+            m.cols = r.pod<int64_t>();
+            m.singularValues = r.vec<double>();
+            m.pr = r.pod<double>();
+            m.sigmaMax = r.pod<double>();
+            m.stableRank = r.pod<double>();
+            m.k50 = r.pod<int32_t>();
+            m.k90 = r.pod<int32_t>();
+            a.matrices.push_back(std::move(m));
+        }
+        const auto nSkip = r.pod<uint32_t>();
+        for (uint32_t i = 0; i < nSkip; ++i) {
+            SkippedTensor s;
+            s.name = r.str();
+            s.reason = r.str();
+            a.skipped.push_back(std::move(s));
+        }
+        if (!r.atEnd()) return std::nullopt;
+        return a;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+bool saveCachedAnalysis(const std::string& file, const std::string& identity, const SpectralAnalysis& a) {
+    BinaryWriter w;
+    w.pod(kMagic);
+    w.pod(kAnalysisCacheVersion);
+    w.str(identity);
+    w.str(a.checkpointPath);
+    w.str(a.checkpointFormat);
+    writeConfig(w, a.config);
+    w.pod<int32_t>(a.dModel);
+    w.pod<uint8_t>(a.tiedHead);
+    writeStats(w, a.universal);
+    writeBasis(w, a.universalBasis);
+    w.pod<uint32_t>(static_cast<uint32_t>(a.types.size()));
+    for (size_t i = 0; i < a.types.size(); ++i) {
+        const TypeResult& t = a.types[i];
+        w.pod<int32_t>(static_cast<int32_t>(t.type));
+        w.pod<int32_t>(t.matrices);
+        w.pod<int64_t>(t.otherSideSum);
+        writeStats(w, t.spectrum);
+        w.vec(t.r2Universal);
+        writeBasis(w, i < a.typeBases.size() ? a.typeBases[i] : nullptr);
+    }
+    w.pod<uint32_t>(static_cast<uint32_t>(a.matrices.size()));
+    for (const MatrixResult& m : a.matrices) {
+        w.str(m.name);
+        w.pod<int32_t>(static_cast<int32_t>(m.type));
+        w.pod<int32_t>(m.layer);
+        w.pod<int64_t>(m.rows);
+        w.pod<int64_t>(m.cols);
+        w.vec(m.singularValues);
+        w.pod(m.pr);
+        w.pod(m.sigmaMax);
+        w.pod(m.stableRank);
+        w.pod<int32_t>(m.k50);
+        w.pod<int32_t>(m.k90);
+    }
+    w.pod<uint32_t>(static_cast<uint32_t>(a.skipped.size()));
+    for (const SkippedTensor& s : a.skipped) {
+        w.str(s.name);
+        w.str(s.reason);
+    }
+    std::error_code ec;
+    fs::create_directories(fs::path(file).parent_path(), ec);
+    const std::string tmp = file + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) return false;
+        out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));
+        if (!out) {
+            out.close();
+            fs::remove(tmp, ec);
+            return false;
+        }
+    }
+    fs::rename(tmp, file, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        return false;
+    }
+    return true;
+}
+
+} // namespace ctscope

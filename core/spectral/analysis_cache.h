@@ -1,0 +1,24 @@
+#pragma once
+/// On-disk cache of spectral analyses, keyed by the checkpoint's identity
+/// (paths, sizes, mtimes) and the engine version. Writes are atomic (temp
+/// file + rename): a cancelled or failed run leaves no partial file.
+#include "core/spectral/spectral_analysis.h"
+
+#include <optional>
+#include <string>
+
+namespace ctscope {
+
+/// Bumped whenever a definition or the file layout changes.
+constexpr uint32_t kAnalysisCacheVersion = 1;
+
+/// $cacheDir, else $XDG_CACHE_HOME/ctscope, else ~/.cache/ctscope.
+std::string defaultCacheDir();
+std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir);
+
+/// Returns nullopt for a missing, stale or damaged cache file (never throws).
+std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity);
+/// Best effort: returns false (and leaves nothing behind) when it cannot write.
+bool saveCachedAnalysis(const std::string& file, const std::string& identity, const SpectralAnalysis& a);
+
+} // namespace ctscope

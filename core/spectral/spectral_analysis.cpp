@@ -1,0 +1,270 @@
+#include "core/spectral/spectral_analysis.h"
+
+#include "core/format/checkpoint.h"
+#include "core/spectral/analysis_cache.h"
+#include "core/spectral/linalg.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace ctscope {
+
+const TypeResult* SpectralAnalysis::type(MatrixType t) const {
+    for (const auto& r : types)
+        if (r.type == t) return &r;
+    return nullptr;
+}
+
+const std::shared_ptr<Basis> SpectralAnalysis::basisFor(MatrixType t) const {
+    for (size_t i = 0; i < types.size() && i < typeBases.size(); ++i)
+        if (types[i].type == t) return typeBases[i];
+    return nullptr;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Per-type accumulator of the d_model-side Gram (float64, upper triangle).
+struct TypeAccumulator {
+    std::mutex mutex;
+    std::vector<double> gram;
+    int matrices = 0;
+    int64_t otherSide = 0;
+};
+
+MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, int d,
+                            const std::vector<double>& dSideGram) {
+    MatrixResult r;
+    r.name = m.name;
+    r.type = m.type;
+    r.layer = m.layer;
+    r.rows = m.rows;
+    r.cols = m.cols;
+    const int64_t other = m.otherSide();
+    std::vector<double> lambda;
+    if (other >= d) {
+        std::vector<double> g = dSideGram;
+        lambda = linalg::eigenvalues(g.data(), d);
+    } else {
+        std::vector<double> g(static_cast<size_t>(other * other), 0.0);
+        if (m.inputSide)
+            linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());  // W Wᵀ: rows × rows
+        else
+            linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());   // Wᵀ W: cols × cols
+        lambda = linalg::eigenvalues(g.data(), other);
+    }
+    lambda.resize(static_cast<size_t>(std::min<int64_t>(m.rows, m.cols)));
+    SpectrumStats s = makeSpectrumStats(lambda);
+    r.pr = s.pr;
+    r.k50 = s.k50;
+    r.k90 = s.k90;
+    r.singularValues.reserve(s.eigenvalues.size());
+    for (double l : s.eigenvalues) r.singularValues.push_back(std::sqrt(l));
+    r.sigmaMax = r.singularValues.empty() ? 0.0 : r.singularValues.front();
+    r.stableRank = r.sigmaMax > 0.0 ? s.total / (r.sigmaMax * r.sigmaMax) : 0.0;
+    return r;
+}
+
+std::shared_ptr<Basis> toBasis(const std::vector<double>& rows, int d) {
+    auto b = std::make_shared<Basis>();
+    b->dim = d;
+    b->rows.assign(rows.begin(), rows.end());
+    return b;
+}
+
+/// Runs fn(i) for i in [0, n) on `threads` workers while the calling thread
+/// reports progress; rethrows the first worker exception; throws Cancelled.
+template <class Fn, class Report>
+void parallelFor(size_t n, int threads, Fn fn, Report report) {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::atomic<int> running{threads};
+    std::exception_ptr error;
+    std::mutex mutex;
+    std::condition_variable done;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&] {
+            for (;;) {
+                if (stop) break;
+                size_t i = next++;
+                if (i >= n) break;
+                try {
+                    fn(i);
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (!error) error = std::current_exception();
+                    stop = true;
+                }
+            }
+            std::lock_guard<std::mutex> lock(mutex);
+            if (--running == 0) done.notify_all();
+        });
+    }
+    bool cancelled = false;
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        while (running > 0) {
+            done.wait_for(lock, std::chrono::milliseconds(100));
+            lock.unlock();
+            if (!cancelled && !report()) {
+                cancelled = true;
+                stop = true;
+            }
+            lock.lock();
+        }
+    }
+    for (auto& th : pool) th.join();
+    if (error) std::rethrow_exception(error);
+    if (cancelled) throw Cancelled();
+}
+
+} // namespace
+
+SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions& opts,
+                                   const ProgressFn& progress) {
+    auto report = [&](double f, const std::string& stage, const std::string& item) {
+        return !progress || progress(Progress{f, stage, item});
+    };
+    const bool cacheable = opts.useCache && !ckpt.synthetic();
+    const std::string cacheFile = cacheable ? analysisCachePath(ckpt, opts.cacheDir) : std::string();
+    if (cacheable) {
+        if (auto cached = loadCachedAnalysis(cacheFile, ckpt.identity())) {
+            if (!opts.keepBases) {
+                cached->universalBasis.reset();
+                cached->typeBases.clear();
+            }
+            report(1.0, "cached", cacheFile);
+            return std::move(*cached);
+        }
+    }
+
+    WeightInventory inv = buildInventory(ckpt);
+    const int d = inv.dModel;
+    if (d <= 0) throw FormatError(ckpt.path(), "cannot tell d_model: no embedding or matrix found");
+    if (inv.matrices.empty()) throw FormatError(ckpt.path(), "no weight matrices of the nine types found");
+
+    SpectralAnalysis out;
+    out.checkpointPath = ckpt.path();
+    out.checkpointFormat = ckpt.format();
+    out.synthetic = ckpt.synthetic();
+    out.config = ckpt.config();
+    out.dModel = d;
+    out.tiedHead = inv.tiedHead;
+    out.skipped = inv.skipped;
+    out.matrices.resize(inv.matrices.size());
+
+    std::map<MatrixType, TypeAccumulator> acc;
+    for (const auto& m : inv.matrices) acc[m.type];
+    for (auto& [t, a] : acc) a.gram.assign(static_cast<size_t>(d) * d, 0.0);
+
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = std::max(1, opts.threads > 0 ? opts.threads : hw);
+    int64_t totalElems = 0;
+    for (const auto& m : inv.matrices) totalElems += m.rows * m.cols;
+    std::atomic<int64_t> doneElems{0};
+    std::mutex itemMutex;
+    std::string currentItem;
+
+    // Phase 1: stream every matrix once. Parallel across matrices, one BLAS
+    // thread each, so the eigen-solves of different matrices overlap.
+    const int savedBlas = linalg::blasThreads();
+    linalg::setBlasThreads(1);
+    try {
+        parallelFor(
+            inv.matrices.size(), threads,
+            [&](size_t i) {
+                const WeightMatrix& m = inv.matrices[i];
+                {
+                    std::lock_guard<std::mutex> lock(itemMutex);
+                    currentItem = m.name;
+                }
+                std::vector<float> w = readMatrix(ckpt, m);
+                if (const TensorInfo* t = ckpt.find(m.tensor)) ckpt.release(*t);
+                std::vector<double> g(static_cast<size_t>(d) * d, 0.0);
+                if (m.inputSide)
+                    linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());
+                else
+                    linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());
+                linalg::symmetrize(g.data(), d);
+                out.matrices[i] = matrixSpectrum(m, w, d, g);
+                TypeAccumulator& a = acc[m.type];
+                std::lock_guard<std::mutex> lock(a.mutex);
+                for (size_t j = 0; j < g.size(); ++j) a.gram[j] += g[j];
+                a.matrices += 1;
+                a.otherSide += m.otherSide();
+                doneElems += m.rows * m.cols;
+            },
+            [&] {
+                std::lock_guard<std::mutex> lock(itemMutex);
+                return report(0.8 * static_cast<double>(doneElems) / static_cast<double>(std::max<int64_t>(1, totalElems)),
+                              "reading", currentItem);
+            });
+    } catch (...) {
+        linalg::setBlasThreads(savedBlas);
+        throw;
+    }
+
+    // Phase 2: universal basis, then each type's capture curve and basis.
+    std::vector<double> universal(static_cast<size_t>(d) * d, 0.0);
+    for (auto& [t, a] : acc)
+        for (size_t j = 0; j < universal.size(); ++j) universal[j] += a.gram[j];
+    std::vector<double> uRows = universal;
+    out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
+    if (!report(0.85, "eigen", "universal")) {
+        linalg::setBlasThreads(savedBlas);
+        throw Cancelled();
+    }
+
+    std::vector<MatrixType> order;
+    for (auto& [t, a] : acc) order.push_back(t);
+    out.types.resize(order.size());
+    out.typeBases.resize(order.size());
+    std::atomic<int> typesDone{0};
+    try {
+        parallelFor(
+            order.size(), std::min<int>(threads, static_cast<int>(order.size())),
+            [&](size_t i) {
+                TypeAccumulator& a = acc[order[i]];
+                TypeResult& r = out.types[i];
+                r.type = order[i];
+                r.matrices = a.matrices;
+                r.otherSideSum = a.otherSide;
+                double trace = 0.0;
+                for (int j = 0; j < d; ++j) trace += a.gram[static_cast<size_t>(j) * d + j];
+                r.r2Universal = captureCurve(linalg::diagQuadratic(a.gram.data(), uRows.data(), d), trace);
+                r.spectrum = makeSpectrumStats(linalg::eigenDecompose(a.gram.data(), d));
+                r.r2Type = r.spectrum.energy;
+                if (opts.keepBases || cacheable) out.typeBases[i] = toBasis(a.gram, d);
+                std::vector<double>().swap(a.gram);
+                ++typesDone;
+            },
+            [&] {
+                return report(0.85 + 0.15 * typesDone / static_cast<double>(order.size()), "eigen", "types");
+            });
+    } catch (...) {
+        linalg::setBlasThreads(savedBlas);
+        throw;
+    }
+    linalg::setBlasThreads(savedBlas);
+    out.universalBasis = toBasis(uRows, d);
+
+    if (cacheable) saveCachedAnalysis(cacheFile, ckpt.identity(), out);
+    if (!opts.keepBases) {
+        out.universalBasis.reset();
+        out.typeBases.clear();
+    }
+    report(1.0, "done", "");
+    return out;
+}
+
+} // namespace ctscope

@@ -1,0 +1,76 @@
+#pragma once
+/// Little-endian binary streams for ctscope's own cache files. Readers check
+/// every length against what is left, so a damaged file fails cleanly.
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace ctscope {
+
+class BinaryWriter {
+public:
+    template <class T>
+    void pod(const T& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        const auto* p = reinterpret_cast<const uint8_t*>(&v);
+        m_buf.insert(m_buf.end(), p, p + sizeof(T));
+    }
+    void str(const std::string& s) {
+        pod<uint64_t>(s.size());
+        m_buf.insert(m_buf.end(), s.begin(), s.end());
+    }
+    template <class T>
+    void vec(const std::vector<T>& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        pod<uint64_t>(v.size());
+        const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+        m_buf.insert(m_buf.end(), p, p + v.size() * sizeof(T));
+    }
+    const std::vector<uint8_t>& bytes() const { return m_buf; }
+
+private:
+    std::vector<uint8_t> m_buf;
+};
+
+class BinaryReader {
+public:
+    BinaryReader(const uint8_t* data, size_t size) : m_p(data), m_end(data + size) {}
+    template <class T>
+    T pod() {
+        static_assert(std::is_trivially_copyable_v<T>);
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, m_p, sizeof(T));
+        m_p += sizeof(T);
+        return v;
+    }
+    std::string str() {
+        const auto n = pod<uint64_t>();
+        need(n);
+        std::string s(reinterpret_cast<const char*>(m_p), n);
+        m_p += n;
+        return s;
+    }
+    template <class T>
+    std::vector<T> vec() {
+        const auto n = pod<uint64_t>();
+        if (n > static_cast<uint64_t>(m_end - m_p) / sizeof(T)) throw std::runtime_error("truncated");
+        std::vector<T> v(n);
+        std::memcpy(v.data(), m_p, n * sizeof(T));
+        m_p += n * sizeof(T);
+        return v;
+    }
+    bool atEnd() const { return m_p == m_end; }
+
+private:
+    void need(uint64_t n) const {
+        if (n > static_cast<uint64_t>(m_end - m_p)) throw std::runtime_error("truncated");
+    }
+    const uint8_t* m_p;
+    const uint8_t* m_end;
+};
+
+} // namespace ctscope
