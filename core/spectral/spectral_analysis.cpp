@@ -33,11 +33,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Per-type accumulator of the d_model-side Gram (float64, upper triangle).
+/// Per-type accumulator of the d_model-side Gram (float64). Matrices are
+/// added in file order (a ticket per matrix), so the sums, and everything
+/// after them, are bit-identical whatever the thread count and timing.
 struct TypeAccumulator {
     std::mutex mutex;
+    std::condition_variable turn;
     std::vector<double> gram;
-    int matrices = 0;
+    int matrices = 0;  ///< also the ticket of the next matrix to add
     int64_t otherSide = 0;
 };
 
@@ -164,7 +167,13 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
     out.matrices.resize(inv.matrices.size());
 
     std::map<MatrixType, TypeAccumulator> acc;
-    for (const auto& m : inv.matrices) acc[m.type];
+    std::vector<int> ticket(inv.matrices.size());
+    for (size_t i = 0; i < inv.matrices.size(); ++i) {
+        TypeAccumulator& a = acc[inv.matrices[i].type];
+        ticket[i] = a.matrices++;
+    }
+    for (auto& [t, a] : acc) a.matrices = 0;
+    std::atomic<bool> failed{false};
     for (auto& [t, a] : acc) a.gram.assign(static_cast<size_t>(d) * d, 0.0);
 
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -183,6 +192,19 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
         parallelFor(
             inv.matrices.size(), threads,
             [&](size_t i) {
+                struct FailGuard {
+                    std::atomic<bool>& failed;
+                    std::map<MatrixType, TypeAccumulator>& acc;
+                    bool ok = false;
+                    ~FailGuard() {
+                        if (ok) return;
+                        failed = true;
+                        for (auto& [t, a] : acc) {
+                            std::lock_guard<std::mutex> lock(a.mutex);
+                            a.turn.notify_all();
+                        }
+                    }
+                } guard{failed, acc};
                 const WeightMatrix& m = inv.matrices[i];
                 {
                     std::lock_guard<std::mutex> lock(itemMutex);
@@ -198,14 +220,20 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                 linalg::symmetrize(g.data(), d);
                 out.matrices[i] = matrixSpectrum(m, w, d, g);
                 TypeAccumulator& a = acc[m.type];
-                std::lock_guard<std::mutex> lock(a.mutex);
+                std::unique_lock<std::mutex> lock(a.mutex);
+                a.turn.wait(lock, [&] { return a.matrices == ticket[i] || failed; });
+                if (failed) return;
                 for (size_t j = 0; j < g.size(); ++j) a.gram[j] += g[j];
                 a.matrices += 1;
                 a.otherSide += m.otherSide();
+                a.turn.notify_all();
+                lock.unlock();
                 doneElems += m.rows * m.cols;
+                guard.ok = true;
             },
             [&] {
                 std::lock_guard<std::mutex> lock(itemMutex);
+                if (failed) return true;  // the error itself is rethrown
                 return report(0.8 * static_cast<double>(doneElems) / static_cast<double>(std::max<int64_t>(1, totalElems)),
                               "reading", currentItem);
             });
