@@ -1,6 +1,7 @@
 #include "core/spectral/analysis_cache.h"
 
 #include "core/format/checkpoint.h"
+#include "core/format/mapped_file.h"
 #include "core/util/binary_io.h"
 
 #include <cstdio>
@@ -81,10 +82,9 @@ std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDi
 
 std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity) {
     try {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) return std::nullopt;
-        std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        BinaryReader r(buf.data(), buf.size());
+        if (!fs::is_regular_file(file)) return std::nullopt;
+        const MappedFile map(file);
+        BinaryReader r(map.data(), map.size());
         if (r.pod<uint32_t>() != kMagic || r.pod<uint32_t>() != kAnalysisCacheVersion) return std::nullopt;
         if (r.str() != identity) return std::nullopt;
         SpectralAnalysis a;

@@ -15,8 +15,11 @@ void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const 
 namespace ctscope::linalg {
 
 namespace {
-constexpr int64_t kBlockRows = 256;
-}
+// Rows converted to float64 per DSYRK call. The Gram is formed in float64
+// throughout: a float32 Gram would put a floor near 2e-4·σ_max under every
+// singular value (σ = √λ amplifies round-off), hiding the spectrum's tail.
+constexpr int64_t kBlockRows = 1024;
+} // namespace
 
 void addGramInputSide(const float* a, int64_t k, int64_t n, double* g) {
     std::vector<double> block(static_cast<size_t>(std::min(k, kBlockRows) * n));
@@ -29,12 +32,10 @@ void addGramInputSide(const float* a, int64_t k, int64_t n, double* g) {
 }
 
 void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g) {
-    // AAᵀ = Σ over column blocks of A_blk A_blkᵀ; copy column blocks to keep
-    // the double buffer small.
-    const int64_t colBlock = std::max<int64_t>(1, kBlockRows);
-    std::vector<double> block(static_cast<size_t>(m * std::min(k, colBlock)));
-    for (int64_t c0 = 0; c0 < k; c0 += colBlock) {
-        const int64_t cols = std::min(colBlock, k - c0);
+    // AAᵀ = Σ over column blocks of A_blk A_blkᵀ.
+    std::vector<double> block(static_cast<size_t>(m * std::min(k, kBlockRows)));
+    for (int64_t c0 = 0; c0 < k; c0 += kBlockRows) {
+        const int64_t cols = std::min(kBlockRows, k - c0);
         for (int64_t i = 0; i < m; ++i)
             std::copy(a + i * k + c0, a + i * k + c0 + cols, block.begin() + i * cols);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<int>(m), static_cast<int>(cols), 1.0,

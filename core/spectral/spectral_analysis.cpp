@@ -31,7 +31,7 @@ const std::shared_ptr<Basis> SpectralAnalysis::basisFor(MatrixType t) const {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+constexpr int64_t kStreamRows = 4096;
 
 /// Per-type accumulator of the d_model-side Gram (float64). Matrices are
 /// added in file order (a ticket per matrix), so the sums, and everything
@@ -210,13 +210,26 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                     std::lock_guard<std::mutex> lock(itemMutex);
                     currentItem = m.name;
                 }
-                std::vector<float> w = readMatrix(ckpt, m);
-                if (const TensorInfo* t = ckpt.find(m.tensor)) ckpt.release(*t);
+                const TensorInfo* t = ckpt.find(m.tensor);
                 std::vector<double> g(static_cast<size_t>(d) * d, 0.0);
-                if (m.inputSide)
-                    linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());
-                else
-                    linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());
+                std::vector<float> w;
+                // Tall input-side matrices (embeddings, heads) stream in row
+                // blocks: their own spectrum comes from the d-side Gram alone.
+                const bool stream = t && m.inputSide && !t->transposed && m.otherSide() >= d && m.rows > kStreamRows;
+                if (stream) {
+                    for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRows) {
+                        const int64_t n = std::min(kStreamRows, m.rows - r0);
+                        const std::vector<float> block = ckpt.readRows(*t, m.rowBegin + r0, n);
+                        linalg::addGramInputSide(block.data(), n, m.cols, g.data());
+                    }
+                } else {
+                    w = readMatrix(ckpt, m);
+                    if (m.inputSide)
+                        linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());
+                    else
+                        linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());
+                }
+                if (t) ckpt.release(*t);
                 linalg::symmetrize(g.data(), d);
                 out.matrices[i] = matrixSpectrum(m, w, d, g);
                 TypeAccumulator& a = acc[m.type];
