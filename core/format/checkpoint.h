@@ -59,8 +59,12 @@ public:
     const std::vector<std::shared_ptr<MappedFile>>& files() const { return m_files; }
     /// True for the built-in synthetic checkpoint.
     bool synthetic() const { return m_format == "demo"; }
+    /// Remarks from the loader worth showing the user, e.g. that the config
+    /// was guessed from tensor shapes because no config.json was found.
+    const std::vector<std::string>& notes() const { return m_notes; }
 
-    /// Stable identity for caches: paths, sizes and mtimes of every file.
+    /// Stable identity for caches: paths, sizes and mtimes of every file,
+    /// plus the config's shape fields (config.json is not a mapped file).
     std::string identity() const;
 
     /// Whole tensor as float32 in stored order (see `shape`). Throws
@@ -80,6 +84,7 @@ public:
     TokenizerSource m_tokenizer;
     std::vector<std::shared_ptr<MappedFile>> m_files;
     std::vector<std::shared_ptr<std::vector<uint8_t>>> m_buffers;  ///< in-memory storage
+    std::vector<std::string> m_notes;
 };
 
 /// Opens a HF folder, a .safetensors, .gguf or llama2.c .bin file, or "demo".
