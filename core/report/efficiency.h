@@ -12,7 +12,8 @@ struct EfficiencyRow {
     Arm arm = Arm::Amp;
     BasisKind basis = BasisKind::Universal;
     AmpParam param = AmpParam::Residual;
-    int k = 0;
+    int k = 0;                    ///< amp: K; lora: rank
+    int matchK = 0;               ///< lora: the amp K its trainable count matches
     double bestLr = 0.0;          ///< lr chosen from the grid (best mean final loss)
     int64_t trainable = 0;
     double startLoss = 0.0;       ///< mean held-out loss before training

@@ -26,6 +26,7 @@ struct RunSpec {
     BasisKind basis = BasisKind::Universal;  ///< amp only
     AmpParam param = AmpParam::Residual;     ///< amp only
     int k = 0;                               ///< amp: basis rows; lora: rank
+    int matchK = 0;                          ///< lora: the amp K whose trainable count it matches
     int seed = 0;
     double lr = 0.0;
     /// e.g. "full-s0-lr1e-3", "amp-universal-residual-k16-s1-lr1e-2"
@@ -49,6 +50,8 @@ struct FinetuneOptions {
     int heldOutSequences = 16;    ///< sequences in the held-out evaluation
     int threads = 0;              ///< 0: all cores
     bool prefixCache = true;
+    double prefixCacheMaxMB = 4096;  ///< larger caches are not built (the prefix is recomputed)
+    double weightDecay = 0.01;       ///< AdamW's decoupled weight decay, same for every arm
     std::string outDir;           ///< empty: nothing written
 };
 
@@ -57,6 +60,7 @@ struct StepMetrics {
     std::string runId;
     RunSpec spec;
     int step = 0;                 ///< 0 = before training (held-out L₀ of this run)
+    int totalSteps = 0;           ///< steps the run was planned for
     double trainLoss = std::numeric_limits<double>::quiet_NaN();
     double heldOutLoss = std::numeric_limits<double>::quiet_NaN();
     double seconds = 0.0;         ///< wall time since the run started

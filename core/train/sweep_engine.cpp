@@ -1,0 +1,225 @@
+#include "core/train/sweep_engine.h"
+
+#include "core/report/metrics_io.h"
+#include "core/train/prefix_cache.h"
+#include "core/train/sweep_plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace ctscope {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::vector<const TokenWindow*> pick(const std::vector<TokenWindow>& all, const std::vector<size_t>& idx) {
+    std::vector<const TokenWindow*> out;
+    for (size_t i : idx) out.push_back(&all[i]);
+    return out;
+}
+
+void writeSweepJson(const std::string& dir, const ModelConfig& c, const PackedData& data, const FinetuneOptions& o,
+                    int firstBlock, const std::vector<PlannedArm>& arms) {
+    nlohmann::ordered_json j;
+    j["model"] = {{"d_model", c.dModel}, {"layers", c.nLayers}, {"heads", c.nHeads}, {"kv_heads", c.nKvHeads},
+                  {"ffn", c.ffnDim},     {"vocab", c.vocab},    {"first_trained_block", firstBlock}};
+    j["data"] = {{"file", o.dataFile},
+                 {"seq", data.seq},
+                 {"train_windows", data.train.size()},
+                 {"heldout_windows", data.heldOut.size()},
+                 {"train_tokens", data.trainTokens},
+                 {"heldout_tokens", data.heldOutTokens},
+                 {"split", data.splitByDocument ? "every k-th document" : "last fraction of the token stream"}};
+    j["options"] = {{"blocks", o.blocks}, {"steps", o.steps}, {"batch", o.batch}, {"seeds", o.seeds},
+                    {"ks", o.ks},         {"weight_decay", o.weightDecay},          {"optimizer", "AdamW"},
+                    {"schedule", "constant"}, {"heldout_fraction", o.heldOutFraction},
+                    {"prefix_cache", o.prefixCache}};
+    auto& a = j["arms"] = nlohmann::ordered_json::array();
+    for (const auto& p : arms) {
+        nlohmann::ordered_json e{{"arm", armName(p.spec.arm)}, {"k", p.spec.k}, {"trainable", p.trainable},
+                                 {"lr_grid", p.lrs}};
+        if (p.spec.arm == Arm::Amp) {
+            e["basis"] = basisName(p.spec.basis);
+            e["param"] = ampParamName(p.spec.param);
+        }
+        if (p.spec.arm == Arm::Lora) e["match_k"] = p.spec.matchK;
+        a.push_back(e);
+    }
+    std::ofstream out(std::filesystem::path(dir) / "sweep.json");
+    out << j.dump(2) << "\n";
+}
+
+} // namespace
+
+double heldOutLoss(const SuffixModel& suffix, PrefixCache& cache, const std::vector<TokenWindow>& windows, int chunk) {
+    torch::NoGradGuard noGrad;
+    double sum = 0, count = 0;
+    const size_t c = static_cast<size_t>(std::max(1, chunk));
+    for (size_t i = 0; i < windows.size(); i += c) {
+        std::vector<const TokenWindow*> part;
+        std::vector<int64_t> keys;
+        for (size_t j = i; j < std::min(windows.size(), i + c); ++j) {
+            part.push_back(&windows[j]);
+            keys.push_back(PrefixCache::heldOutKey(j));
+        }
+        const auto bt = batchTensors(part);
+        auto logits = suffix.forward(cache.hidden(part, keys));
+        const double n = bt.mask.sum().item<double>();
+        sum += maskedCrossEntropy(logits, bt.targets, bt.mask).item<double>() * n;
+        count += n;
+    }
+    return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN();
+}
+
+SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, const BasisProvider& bases,
+                            const FinetuneOptions& opts, const SweepCallbacks& cb, SweepStats* statsOut) {
+    if (opts.steps < 1 || opts.batch < 1 || opts.seeds < 1) throw std::invalid_argument("steps, batch and seeds must be ≥ 1");
+    if (opts.threads > 0) at::set_num_threads(opts.threads);
+    const ModelConfig& cfg = model.config();
+    const int blocks = std::clamp(opts.blocks, 1, model.layers());
+    const int first = model.layers() - blocks;
+    const auto arms = planArms(cfg, opts);
+    const auto runs = planRuns(cfg, opts);
+    auto stop = [&cb]() { return cb.shouldStop && cb.shouldStop(); };
+    auto say = [&cb](const std::string& s) {
+        if (cb.onMessage) cb.onMessage(s);
+    };
+
+    SweepStats stats;
+    stats.firstBlock = first;
+    SweepResult result;
+
+    // Prefix cache: every train window any seed's batches touch, and the held-out set.
+    const auto used = windowsUsed(data.train.size(), opts.seeds, opts.steps, opts.batch);
+    const double cacheMB = static_cast<double>(used.size() + data.heldOut.size()) * data.seq * model.dModel() * 4.0 /
+                           (1024.0 * 1024.0);
+    bool cacheOn = opts.prefixCache && first > 0;
+    if (cacheOn && cacheMB > opts.prefixCacheMaxMB) {
+        say("prefix cache of " + std::to_string(static_cast<int>(cacheMB)) + " MB exceeds the limit; recomputing the prefix");
+        cacheOn = false;
+    }
+    PrefixCache cache(model, first, cacheOn);
+    if (cacheOn) {
+        const auto t0 = Clock::now();
+        std::vector<const TokenWindow*> w = pick(data.train, used);
+        std::vector<int64_t> keys;
+        for (size_t i : used) keys.push_back(PrefixCache::trainKey(i));
+        for (size_t j = 0; j < data.heldOut.size(); ++j) {
+            w.push_back(&data.heldOut[j]);
+            keys.push_back(PrefixCache::heldOutKey(j));
+        }
+        if (!cache.fill(w, keys, opts.batch, stop)) {
+            result.cancelled = true;
+            if (statsOut) *statsOut = stats;
+            return result;
+        }
+        stats.cacheBuildSeconds = since(t0);
+        say("prefix cache: " + std::to_string(cache.size()) + " windows through blocks 0.." + std::to_string(first - 1) +
+            ", " + std::to_string(static_cast<int>(cache.bytes() / 1048576.0)) + " MB, built in " +
+            std::to_string(stats.cacheBuildSeconds) + " s");
+    }
+    stats.cacheEnabled = cacheOn;
+    stats.cacheMB = cache.bytes() / (1024.0 * 1024.0);
+
+    std::unique_ptr<MetricsWriter> writer;
+    std::string summaryPath;
+    if (!opts.outDir.empty()) {
+        std::filesystem::create_directories(opts.outDir);
+        writer = std::make_unique<MetricsWriter>((std::filesystem::path(opts.outDir) / "metrics.jsonl").string());
+        summaryPath = (std::filesystem::path(opts.outDir) / "summary.csv").string();
+        writeSweepJson(opts.outDir, cfg, data, opts, first, arms);
+    }
+
+    int kMax = 1;
+    for (const auto& r : runs)
+        if (r.arm == Arm::Amp) kMax = std::max(kMax, r.k);
+    std::map<std::pair<int, int>, BasisTensors> basisCache;
+
+    for (const RunSpec& spec : runs) {
+        if (stop()) {
+            result.cancelled = true;
+            break;
+        }
+        const BasisTensors* basis = nullptr;
+        if (spec.arm == Arm::Amp) {
+            const auto key = std::make_pair(static_cast<int>(spec.basis), spec.basis == BasisKind::Random ? spec.seed : 0);
+            auto it = basisCache.find(key);
+            if (it == basisCache.end()) it = basisCache.emplace(key, bases(spec.basis, spec.seed, kMax)).first;
+            basis = &it->second;
+        }
+        SuffixModel suffix(model, first, spec, basis);
+        torch::optim::AdamW opt(suffix.parameters(),
+                                torch::optim::AdamWOptions(spec.lr).weight_decay(opts.weightDecay));
+        RunResult rr;
+        rr.spec = spec;
+        rr.trainable = suffix.trainableCount();
+        const auto t0 = Clock::now();
+        auto emit = [&](int step, double trainLoss, double held) {
+            StepMetrics m;
+            m.runId = spec.id();
+            m.spec = spec;
+            m.step = step;
+            m.totalSteps = opts.steps;
+            m.trainLoss = trainLoss;
+            m.heldOutLoss = held;
+            m.seconds = since(t0);
+            m.trainable = rr.trainable;
+            rr.steps.push_back(m);
+            if (writer) writer->write(m);
+            if (cb.onStep) cb.onStep(m);
+        };
+        auto evalNow = [&]() {
+            const auto te = Clock::now();
+            const double l = heldOutLoss(suffix, cache, data.heldOut, opts.batch);
+            stats.evalSeconds += since(te);
+            return l;
+        };
+        rr.startLoss = evalNow();
+        emit(0, std::numeric_limits<double>::quiet_NaN(), rr.startLoss);
+        bool stopped = false;
+        for (int step = 1; step <= opts.steps; ++step) {
+            if (stop()) {
+                stopped = true;
+                break;
+            }
+            const auto ts = Clock::now();
+            const auto idx = batchWindows(data.train.size(), spec.seed, step - 1, opts.batch);
+            const auto windows = pick(data.train, idx);
+            std::vector<int64_t> keys(idx.begin(), idx.end());
+            const auto bt = batchTensors(windows);
+            auto h = cache.hidden(windows, keys);
+            auto loss = maskedCrossEntropy(suffix.forward(h), bt.targets, bt.mask);
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+            const double trainLoss = loss.item<double>();
+            stats.trainStepSeconds += since(ts);
+            ++stats.steps;
+            rr.finalLoss = evalNow();
+            emit(step, trainLoss, rr.finalLoss);
+        }
+        if (stopped) {
+            result.cancelled = true;
+            break;
+        }
+        rr.completed = true;
+        ++stats.runs;
+        result.runs.push_back(rr);
+        if (cb.onRunFinished) cb.onRunFinished(rr);
+        if (!summaryPath.empty()) writeSummaryCsv(summaryPath, computeEfficiency(result.runs));
+    }
+    result.efficiency = computeEfficiency(result.runs);
+    if (!summaryPath.empty()) writeSummaryCsv(summaryPath, result.efficiency);
+    stats.prefixSeconds = cache.prefixSeconds();
+    stats.prefixWindows = cache.prefixWindows();
+    if (statsOut) *statsOut = stats;
+    return result;
+}
+
+} // namespace ctscope
