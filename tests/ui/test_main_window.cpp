@@ -1,0 +1,259 @@
+// The explorer window driven end to end: open, compare with the core, a bad
+// file, cancel, newest-request-wins, screenshots of every view.
+#include <catch2/catch.hpp>
+
+#include "test_paths.h"
+#include "ui_test_support.h"
+
+#include "core/format/checkpoint.h"
+#include "core/spectral/spectral_analysis.h"
+#include "core/util/error.h"
+#include "ui/analysis_job.h"
+#include "ui/energy_view.h"
+#include "ui/finetune_panel.h"
+#include "ui/main_window.h"
+#include "ui/message_bar.h"
+#include "ui/model_panel.h"
+#include "ui/model_table_model.h"
+#include "ui/spectrum_view.h"
+#include "ui/type_compare_view.h"
+
+#include <qcustomplot.h>
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTabWidget>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+using namespace ctscope;
+using namespace ctscope::ui;
+
+namespace {
+
+const char* kStoriesHf = "models/stories260K-hf";
+
+AnalysisOptions testAnalysisOptions(const test::TempDir& cache) {
+    AnalysisOptions o;
+    o.threads = 2;
+    o.cacheDir = cache.path().string();
+    return o;
+}
+
+MainWindow::Options quietWindow() { return MainWindow::Options{false, false}; }
+
+bool openAndWait(MainWindow& w, const QString& path) {
+    QSignalSpy shown(&w, &MainWindow::modelShown);
+    w.openPath(path);
+    return test::waitUntil([&] { return shown.count() > 0; }, 120000);
+}
+
+std::vector<double> graphValues(QCPGraph* g) {
+    std::vector<double> v;
+    for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) v.push_back(it->value);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("opening stories260K: the table has 5 layers x 7 types plus embed, and the plots match the core", "[ui]") {
+    CTSCOPE_REQUIRE_SHARED(kStoriesHf);
+    test::uiApp();
+    test::TempDir cache;
+    MainWindow w(quietWindow());
+    w.analysisJob()->setOptions(testAnalysisOptions(cache));
+    QAbstractItemModelTester tester(w.modelPanel()->tableModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const QString path = QString::fromStdString(test::sharedPath(kStoriesHf));
+    REQUIRE(openAndWait(w, path));
+
+    ModelTableModel* table = w.modelPanel()->tableModel();
+    REQUIRE(table->rowCount() == 36);
+    std::map<QString, std::set<int>> layersByType;
+    for (int r = 0; r < table->rowCount(); ++r)
+        layersByType[table->data(table->index(r, ModelTableModel::Type)).toString()].insert(
+            table->data(table->index(r, ModelTableModel::Layer), ModelTableModel::kSortRole).toInt());
+    for (const char* t : {"q", "k", "v", "o", "gate", "up", "down"})
+        CHECK(layersByType[QString::fromLatin1(t)] == std::set<int>{0, 1, 2, 3, 4});
+    CHECK(layersByType[QStringLiteral("embed")] == std::set<int>{-1});
+    CHECK(layersByType.size() == 8);
+
+    // An independent analysis by the core: the views must show its figures.
+    auto ckpt = openCheckpoint(path.toStdString());
+    AnalysisOptions direct;
+    direct.useCache = false;
+    direct.threads = 2;
+    const SpectralAnalysis a = analyzeCheckpoint(*ckpt, direct);
+    EnergyView* energy = w.energyView();
+    REQUIRE(energy->universalCurve() != nullptr);
+    const std::vector<double> shownUniversal = graphValues(energy->universalCurve());
+    REQUIRE(shownUniversal.size() == a.universal.energy.size());
+    for (size_t i = 0; i < shownUniversal.size(); ++i)
+        CHECK(shownUniversal[i] == Approx(a.universal.energy[i]).margin(1e-9));
+    for (const TypeResult& t : a.types) {
+        QCPGraph* g = energy->curveFor(t.type);
+        REQUIRE(g != nullptr);
+        const std::vector<double> v = graphValues(g);
+        REQUIRE(v.size() == t.spectrum.energy.size());
+        CHECK(v[7] == Approx(t.spectrum.energy[7]).margin(1e-9));
+    }
+    SpectrumView* spectrum = w.spectrumView();
+    REQUIRE(spectrum->plot()->graphCount() == 8);  // layer 0 (7 types) + embed
+    for (int i = 0; i < spectrum->plot()->graphCount(); ++i) {
+        const MatrixResult& m = a.matrices[static_cast<size_t>(spectrum->shownMatrices()[i])];
+        const std::vector<double> v = graphValues(spectrum->plot()->graph(i));
+        REQUIRE(v.size() <= m.singularValues.size());
+        CHECK(v.front() == Approx(m.singularValues.front()).epsilon(1e-9));
+    }
+
+    // And the reference figures of an independent float64 computation.
+    QFile refFile(QString::fromStdString(test::sharedPath("models/stories260K-hf/reference_spectra.json")));
+    REQUIRE(refFile.open(QIODevice::ReadOnly));
+    const QJsonObject ref = QJsonDocument::fromJson(refFile.readAll()).object();
+    const QJsonObject uni = ref.value(QStringLiteral("universal")).toObject();
+    for (const QString& k : uni.value(QStringLiteral("energy")).toObject().keys()) {
+        const int kk = k.toInt();
+        CHECK(shownUniversal[static_cast<size_t>(kk - 1)] ==
+              Approx(uni.value(QStringLiteral("energy")).toObject().value(k).toDouble()).margin(1e-4));
+    }
+    const QJsonObject qRef = ref.value(QStringLiteral("types")).toObject().value(QStringLiteral("q")).toObject();
+    const std::vector<double> qCurve = graphValues(energy->curveFor(Role::Q));
+    CHECK(qCurve[7] ==
+          Approx(qRef.value(QStringLiteral("r2_type")).toObject().value(QStringLiteral("8")).toDouble()).margin(1e-4));
+
+    // Selecting rows drives the spectrum view.
+    auto* view = w.modelPanel()->tableView();
+    view->selectionModel()->select(w.modelPanel()->proxyModel()->index(3, 0),
+                                   QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    CHECK(spectrum->plot()->graphCount() == 1);
+}
+
+TEST_CASE("a bad file shows the core's message and keeps the previous view", "[ui]") {
+    test::uiApp();
+    test::TempDir tmp;
+    MainWindow w(quietWindow());
+    w.analysisJob()->setOptions(testAnalysisOptions(tmp));
+    REQUIRE(openAndWait(w, QStringLiteral("demo")));
+    const LoadedModelPtr before = w.currentModel();
+    const int rows = w.modelPanel()->tableModel()->rowCount();
+    REQUIRE(rows > 0);
+
+    const std::string bad = tmp.file("broken.safetensors");
+    {
+        std::ofstream out(bad, std::ios::binary);
+        out << "\x10\x00\x00\x00\x00\x00\x00\x00{not json at all";
+    }
+    std::string expected;
+    try {
+        openCheckpoint(bad);
+    } catch (const std::exception& e) {
+        expected = e.what();
+    }
+    REQUIRE_FALSE(expected.empty());
+
+    QSignalSpy failed(w.analysisJob(), &AnalysisJob::failed);
+    w.openPath(QString::fromStdString(bad));
+    REQUIRE(test::waitUntil([&] { return failed.count() > 0; }));
+    CHECK(w.messageBar()->text() == QString::fromStdString(expected));
+    CHECK(w.messageBar()->kind() == MessageBar::Kind::Error);
+    CHECK(w.currentModel() == before);
+    CHECK(w.modelPanel()->tableModel()->rowCount() == rows);
+    CHECK(w.energyView()->universalCurve() != nullptr);
+    CHECK(w.energyView()->universalCurve()->dataCount() > 0);
+    test::saveScreenshot(&w, QStringLiteral("error_bad_file"));
+}
+
+TEST_CASE("cancelling an analysis stops it and keeps the previous view", "[ui]") {
+    CTSCOPE_REQUIRE_SHARED(kStoriesHf);
+    test::uiApp();
+    test::TempDir tmp;
+    AnalysisJob job;
+    AnalysisOptions o = testAnalysisOptions(tmp);
+    o.useCache = false;
+    job.setOptions(o);
+    QSignalSpy finished(&job, &AnalysisJob::finished);
+    QSignalSpy cancelled(&job, &AnalysisJob::cancelled);
+    QSignalSpy failed(&job, &AnalysisJob::failed);
+    // Cancel from inside the first progress report: the core's callback then
+    // returns false and the engine throws Cancelled.
+    QObject::connect(&job, &AnalysisJob::progress, &job, [&job] { job.cancel(); });
+    job.request(QString::fromStdString(test::sharedPath(kStoriesHf)));
+    REQUIRE(test::waitUntil([&] { return cancelled.count() > 0; }));
+    CHECK_FALSE(job.isBusy());
+    REQUIRE(job.waitForIdle(60000));
+    test::waitUntil([] { return false; }, 200);  // let any stray result arrive
+    CHECK(finished.count() == 0);
+    CHECK(failed.count() == 0);
+    CHECK(cancelled.count() == 1);
+
+    // In the window: the view that was there stays.
+    MainWindow w(quietWindow());
+    w.analysisJob()->setOptions(o);
+    REQUIRE(openAndWait(w, QStringLiteral("demo")));
+    const LoadedModelPtr before = w.currentModel();
+    w.openPath(QString::fromStdString(test::sharedPath(kStoriesHf)));
+    w.analysisJob()->cancel();
+    REQUIRE(w.analysisJob()->waitForIdle(60000));
+    test::waitUntil([] { return false; }, 200);
+    CHECK(w.currentModel() == before);
+}
+
+TEST_CASE("the newest request wins", "[ui]") {
+    test::uiApp();
+    test::TempDir tmp;
+    AnalysisJob job;
+    job.setOptions(testAnalysisOptions(tmp));
+    QSignalSpy finished(&job, &AnalysisJob::finished);
+    QSignalSpy failed(&job, &AnalysisJob::failed);
+    job.request(QStringLiteral("/nonexistent/model.safetensors"));
+    job.request(QStringLiteral("demo"));
+    REQUIRE(test::waitUntil([&] { return finished.count() > 0; }));
+    REQUIRE(job.waitForIdle(60000));
+    test::waitUntil([] { return false; }, 100);
+    CHECK(failed.count() == 0);
+    REQUIRE(finished.count() == 1);
+    const auto model = finished.at(0).at(0).value<LoadedModelPtr>();
+    CHECK(model->path == QStringLiteral("demo"));
+    // A second open of the same checkpoint comes from memory.
+    job.request(QStringLiteral("demo"));
+    REQUIRE(test::waitUntil([&] { return finished.count() > 1; }));
+    CHECK(finished.at(1).at(0).value<LoadedModelPtr>()->fromMemory);
+}
+
+TEST_CASE("screenshots of every view on stories260K and the demo", "[ui][screenshots]") {
+    test::uiApp();
+    test::TempDir tmp;
+    MainWindow w(quietWindow());
+    w.analysisJob()->setOptions(testAnalysisOptions(tmp));
+    w.resize(1500, 950);
+    w.show();
+    struct Case {
+        QString name;
+        QString path;
+    };
+    QList<Case> cases{{QStringLiteral("demo"), QStringLiteral("demo")}};
+    if (test::haveShared(kStoriesHf))
+        cases.append({QStringLiteral("stories260K"), QString::fromStdString(test::sharedPath(kStoriesHf))});
+    for (const Case& c : cases) {
+        REQUIRE(openAndWait(w, c.path));
+        for (int tab = 0; tab < w.tabs()->count(); ++tab) {
+            w.tabs()->setCurrentIndex(tab);
+            test::waitUntil([] { return false; }, 150);  // queued replots
+            const QString name = w.tabs()->tabText(tab).toLower().replace(QLatin1Char(' '), QLatin1Char('_'));
+            const QString file = test::saveScreenshot(&w, c.name + QLatin1Char('_') + name);
+            CHECK(QImage(file).width() > 0);
+        }
+        // Publication exports of the analysis figures too, to look at.
+        QString error;
+        FigureExport::writeAll(w.spectrumView()->figures() + w.energyView()->figures() + w.typeCompareView()->figures(),
+                               test::screenshotDir() + QStringLiteral("/export_") + c.name,
+                               {FigureFormat::Png, FigureFormat::Pdf, FigureFormat::Svg}, ExportSize::singleColumn(),
+                               &error);
+        CHECK(error.isEmpty());
+    }
+}

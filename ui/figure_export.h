@@ -1,0 +1,65 @@
+#pragma once
+/// Writes figures for papers: PNG at a chosen DPI, SVG (QSvgGenerator) and
+/// PDF (QPdfWriter), all laid out at the physical size asked for, so that
+/// fonts keep their point size; plus CSV and JSON of exactly the plotted
+/// series. GUI thread only (QCustomPlot is not thread-safe); works headless
+/// on the offscreen platform.
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+class QCustomPlot;
+
+namespace ctscope::ui {
+
+/// A figure a view offers for export. `id` is a file-name-safe stem.
+struct Figure {
+    QString id;
+    QCustomPlot* plot = nullptr;
+    bool operator==(const Figure& other) const { return id == other.id && plot == other.plot; }
+};
+
+enum class FigureFormat { Png, Svg, Pdf, Csv, Json };
+
+/// Physical output size. Presets follow common two-column journal layouts.
+struct ExportSize {
+    double widthIn = 3.5;
+    double heightIn = 2.6;
+    int dpi = 300;  ///< PNG only
+
+    static ExportSize singleColumn() { return {3.5, 2.6, 300}; }
+    static ExportSize doubleColumn() { return {7.0, 3.2, 300}; }
+    /// Width given, height from the single-column aspect ratio.
+    static ExportSize forWidth(double widthIn, int dpi = 300);
+};
+
+class FigureExport {
+public:
+    /// "png" → Png … ; returns false for an unknown name.
+    static bool parseFormat(const QString& name, FigureFormat* out);
+    static QString extension(FigureFormat f);
+    /// Parses "png,svg,pdf". Unknown names are returned in `bad`.
+    static QList<FigureFormat> parseFormats(const QString& list, QStringList* bad = nullptr);
+
+    /// Writes one figure in one format to `path`. On failure returns false
+    /// and sets `error` (when given) to a message naming the file.
+    static bool write(QCustomPlot* plot, const QString& path, FigureFormat format, const ExportSize& size,
+                      QString* error = nullptr);
+    static bool writePng(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error = nullptr);
+    static bool writeSvg(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error = nullptr);
+    static bool writePdf(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error = nullptr);
+    static bool writeCsv(QCustomPlot* plot, const QString& path, QString* error = nullptr);
+
+    /// Writes every figure in every format into `dir` as `<id>.<ext>`, plus
+    /// (when Json is among the formats) one `figures.json` holding every
+    /// plotted series of every figure. Returns the files written; stops at
+    /// the first failure with `error` set.
+    static QStringList writeAll(const QList<Figure>& figures, const QString& dir, const QList<FigureFormat>& formats,
+                                const ExportSize& size, QString* error = nullptr);
+
+    /// Every plotted series of `figures` as one JSON document.
+    static QJsonObject seriesJson(const QList<Figure>& figures);
+};
+
+}  // namespace ctscope::ui

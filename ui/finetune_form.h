@@ -1,0 +1,54 @@
+#pragma once
+/// The options of a fine-tuning sweep as a form: data file, trained blocks,
+/// K list, bases, arms, steps, seeds, learning-rate grid, sequence length,
+/// batch and output folder. Converts to FinetuneOptions with validation and
+/// to/from a QVariantMap for QSettings. GUI thread only.
+#include "core/train/finetune_types.h"
+
+#include <QVariantMap>
+#include <QWidget>
+
+class QCheckBox;
+class QLineEdit;
+class QSpinBox;
+
+namespace ctscope::ui {
+
+class FinetuneForm : public QWidget {
+    Q_OBJECT
+public:
+    explicit FinetuneForm(QWidget* parent = nullptr);
+
+    /// The options, or false with `error` set to what is wrong.
+    bool options(FinetuneOptions* out, QString* error) const;
+    void setOptions(const FinetuneOptions& options);
+    QVariantMap toMap() const;
+    void fromMap(const QVariantMap& map);
+
+    /// The output folder field (empty: the panel picks a fresh one).
+    QString outputDir() const;
+    void setDataFile(const QString& path);
+
+    /// Parses "4, 8,16" (positive integers) / "1e-3,3e-4" (positive numbers).
+    static bool parseIntList(const QString& text, std::vector<int>* out);
+    static bool parseDoubleList(const QString& text, std::vector<double>* out);
+
+private:
+    QLineEdit* m_data = nullptr;
+    QSpinBox* m_blocks = nullptr;
+    QLineEdit* m_ks = nullptr;
+    QCheckBox* m_universal = nullptr;
+    QCheckBox* m_type = nullptr;
+    QCheckBox* m_random = nullptr;
+    QCheckBox* m_full = nullptr;
+    QCheckBox* m_amp = nullptr;
+    QCheckBox* m_lora = nullptr;
+    QSpinBox* m_steps = nullptr;
+    QSpinBox* m_seeds = nullptr;
+    QLineEdit* m_lrs = nullptr;
+    QSpinBox* m_seq = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QLineEdit* m_out = nullptr;
+};
+
+}  // namespace ctscope::ui

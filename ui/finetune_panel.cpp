@@ -1,0 +1,249 @@
+#include "ui/finetune_panel.h"
+
+#include "core/report/metrics_io.h"
+#include "ui/example_paths.h"
+#include "ui/finetune_form.h"
+#include "ui/finetune_plots.h"
+#include "ui/run_table_model.h"
+#include "ui/settings.h"
+#include "ui/sweep_job.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <exception>
+
+namespace ctscope::ui {
+
+FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(parent) {
+    m_form = new FinetuneForm(this);
+    m_job = new SweepJob(this);
+    m_plots = new FinetunePlots(this);
+    m_runModel = new RunTableModel(this);
+
+    m_run = new QPushButton(tr("Run"), this);
+    m_run->setToolTip(tr("Start the sweep in the background"));
+    m_stop = new QPushButton(tr("Stop"), this);
+    m_stop->setToolTip(tr("Stop after the current step; finished runs are kept"));
+    auto* open = new QPushButton(tr("Open sweep…"), this);
+    open->setToolTip(tr("Reopen a sweep from its output folder (metrics.jsonl)"));
+    m_status = new QLabel(tr("Open a checkpoint, choose the options and press Run."), this);
+    m_status->setObjectName(QStringLiteral("finetuneStatus"));
+    m_status->setWordWrap(true);
+
+    auto* sweepBox = new QGroupBox(tr("Sweep"), this);
+    auto* sweepLayout = new QVBoxLayout(sweepBox);
+    sweepLayout->addWidget(m_form);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_stop);
+    buttons->addStretch(1);
+    buttons->addWidget(open);
+    sweepLayout->addLayout(buttons);
+    sweepLayout->addWidget(m_status);
+    sweepLayout->addStretch(1);
+
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_runModel);
+    proxy->setSortRole(RunTableModel::kSortRole);
+    m_runView = new QTableView(this);
+    m_runView->setModel(proxy);
+    m_runView->setSortingEnabled(true);
+    m_runView->sortByColumn(-1, Qt::AscendingOrder);
+    m_runView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_runView->setAlternatingRowColors(true);
+    m_runView->verticalHeader()->setVisible(false);
+    m_runView->horizontalHeader()->setStretchLastSection(true);
+    m_log = new QPlainTextEdit(this);
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    auto* tabs = new QTabWidget(this);
+    tabs->addTab(m_runView, tr("Runs"));
+    tabs->addTab(m_log, tr("Log"));
+
+    auto* right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_plots);
+    right->addWidget(tabs);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 1);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(sweepBox);
+    split->addWidget(right);
+    split->setStretchFactor(1, 1);
+    split->setSizes({320, 900});
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split);
+
+    connect(m_run, &QPushButton::clicked, this, &FinetunePanel::run);
+    connect(m_stop, &QPushButton::clicked, this, &FinetunePanel::stop);
+    connect(open, &QPushButton::clicked, this, &FinetunePanel::chooseSweepFolder);
+    connect(m_job, &SweepJob::stepsAvailable, this, [this] {
+        const std::vector<StepMetrics> steps = m_job->takeSteps();
+        if (steps.empty()) return;
+        m_plots->addSteps(steps);
+        const StepMetrics& last = steps.back();
+        if (m_job->isRunning())
+            showStatus(tr("Running %1: step %2 of %3")
+                           .arg(QString::fromStdString(last.runId))
+                           .arg(last.step)
+                           .arg(last.totalSteps > 0 ? last.totalSteps
+                                                    : m_form->toMap().value(QStringLiteral("steps")).toInt()));
+    });
+    connect(m_job, &SweepJob::runFinished, this, &FinetunePanel::onRunFinished);
+    connect(m_job, &SweepJob::finished, this, &FinetunePanel::onFinished);
+    connect(m_job, &SweepJob::message, m_log, &QPlainTextEdit::appendPlainText);
+    connect(m_job, &SweepJob::failed, this, [this](const QString& message) {
+        setRunning(false);
+        showStatus(tr("The sweep failed."));
+        m_log->appendPlainText(message);
+        emit errorOccurred(message);
+    });
+
+    Settings settings;
+    m_form->fromMap(settings.finetuneOptions());
+    if (m_form->toMap().value(QStringLiteral("data")).toString().isEmpty())
+        m_form->setDataFile(ExamplePaths::shakespeare());
+    setRunning(false);
+    const QString last = settings.lastSweepDir();
+    if (restoreLastSweep && !last.isEmpty() && QFileInfo::exists(last + QStringLiteral("/metrics.jsonl")))
+        openSweepFolder(last);
+}
+
+FinetunePanel::~FinetunePanel() = default;  // m_job's destructor stops and joins the sweep
+
+void FinetunePanel::setModel(LoadedModelPtr model) {
+    m_model = std::move(model);
+    setRunning(isRunning());
+}
+
+QList<Figure> FinetunePanel::figures() const { return m_plots->figures(); }
+
+bool FinetunePanel::isRunning() const { return m_job->isRunning(); }
+
+QString FinetunePanel::status() const { return m_status->text(); }
+
+void FinetunePanel::showStatus(const QString& text) { m_status->setText(text); }
+
+void FinetunePanel::setRunning(bool running) {
+    m_run->setEnabled(!running && m_model != nullptr);
+    m_stop->setEnabled(running);
+    m_form->setEnabled(!running);
+    emit runningChanged(running);
+}
+
+void FinetunePanel::run() {
+    if (isRunning()) return;
+    if (!m_model) {
+        emit errorOccurred(tr("Open a checkpoint before fine-tuning."));
+        return;
+    }
+    FinetuneOptions options;
+    QString error;
+    if (!m_form->options(&options, &error)) {
+        emit errorOccurred(error);
+        return;
+    }
+    Settings settings;
+    settings.setFinetuneOptions(m_form->toMap());
+    if (options.outDir.empty()) {
+        const QString base = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+        const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+        QString name = m_model->displayName();
+        name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+        options.outDir = QDir(base).filePath(QStringLiteral("sweeps/%1-%2").arg(name, stamp)).toStdString();
+    }
+    const QString dir = QString::fromStdString(options.outDir);
+    if (!QDir().mkpath(dir)) {
+        emit errorOccurred(tr("%1: cannot create the output folder").arg(dir));
+        return;
+    }
+    m_sweepDir = dir;
+    settings.setLastSweepDir(dir);
+    m_runs.clear();
+    m_runModel->clear();
+    m_plots->clear();
+    m_log->clear();
+    if (!m_job->start(m_model, options)) {
+        emit errorOccurred(tr("A sweep is already running."));
+        return;
+    }
+    m_log->appendPlainText(tr("Sweep on %1, writing to %2").arg(m_model->displayName(), dir));
+    showStatus(tr("Starting…"));
+    setRunning(true);
+}
+
+void FinetunePanel::stop() {
+    if (!isRunning()) return;
+    m_job->stop();
+    showStatus(tr("Stopping after the current step…"));
+    m_stop->setEnabled(false);
+}
+
+void FinetunePanel::onRunFinished(const RunResult& run) {
+    m_runs.push_back(run);
+    m_runModel->addRun(run);
+    const EfficiencyTable table = computeEfficiency(m_runs);
+    m_runModel->setEfficiency(table);
+    m_plots->setEfficiency(table);
+}
+
+void FinetunePanel::onFinished(const SweepResult& result) {
+    setRunning(false);
+    // The engine's list is authoritative (it may include runs whose
+    // callbacks were still queued when the sweep ended).
+    m_runs = result.runs;
+    m_runModel->setRuns(m_runs, result.efficiency);
+    m_plots->setEfficiency(result.efficiency);
+    m_runView->resizeColumnsToContents();
+    showStatus(
+        result.cancelled
+            ? tr("Stopped: %n run(s) finished.", nullptr, static_cast<int>(m_runs.size()))
+            : tr("Finished: %n run(s). Results in %1", nullptr, static_cast<int>(m_runs.size())).arg(m_sweepDir));
+}
+
+bool FinetunePanel::openSweepFolder(const QString& dir) {
+    if (isRunning()) {
+        emit errorOccurred(tr("Stop the running sweep before opening another."));
+        return false;
+    }
+    try {
+        SweepFolder folder = readSweepFolder(dir.toStdString());
+        m_runs = std::move(folder.runs);
+        m_plots->clear();
+        m_plots->setRuns(m_runs);
+        m_plots->setEfficiency(folder.efficiency);
+        m_runModel->setRuns(m_runs, folder.efficiency);
+        m_runView->resizeColumnsToContents();
+    } catch (const std::exception& e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+        return false;
+    }
+    m_sweepDir = dir;
+    Settings().setLastSweepDir(dir);
+    showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
+    return true;
+}
+
+void FinetunePanel::chooseSweepFolder() {
+    const QString start = m_sweepDir.isEmpty() ? QDir::homePath() : QFileInfo(m_sweepDir).absolutePath();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a sweep folder"), start);
+    if (!dir.isEmpty()) openSweepFolder(dir);
+}
+
+}  // namespace ctscope::ui

@@ -1,0 +1,80 @@
+#pragma once
+/// The fine-tuning tab: the sweep form with Run / Stop / Open sweep…, the
+/// live plots, the run table and the engine's log. A sweep always writes its
+/// metrics.jsonl to a folder (an automatic one unless chosen), which is
+/// remembered: reopening the window brings the last sweep's runs and curves
+/// back, and any finished sweep can be reopened from its folder.
+/// GUI thread only.
+#include "core/train/finetune_sweep.h"
+#include "ui/figure_export.h"
+#include "ui/loaded_model.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+
+namespace ctscope::ui {
+
+class FinetuneForm;
+class FinetunePlots;
+class RunTableModel;
+class SweepJob;
+
+class FinetunePanel : public QWidget {
+    Q_OBJECT
+public:
+    /// `restoreLastSweep`: reopen the sweep remembered in the settings.
+    explicit FinetunePanel(QWidget* parent = nullptr, bool restoreLastSweep = true);
+    ~FinetunePanel() override;
+
+    /// The checkpoint sweeps run on (null disables Run).
+    void setModel(LoadedModelPtr model);
+
+    FinetuneForm* form() const { return m_form; }
+    FinetunePlots* plots() const { return m_plots; }
+    RunTableModel* runModel() const { return m_runModel; }
+    SweepJob* job() const { return m_job; }
+    QList<Figure> figures() const;
+    bool isRunning() const;
+    /// The folder of the sweep shown (running, finished or reopened).
+    QString sweepDir() const { return m_sweepDir; }
+    QString status() const;
+
+public slots:
+    /// Validates the form and starts a sweep; problems go to errorOccurred().
+    void run();
+    void stop();
+    /// Reopens a finished (or interrupted) sweep from its folder.
+    bool openSweepFolder(const QString& dir);
+    void chooseSweepFolder();
+
+signals:
+    void errorOccurred(const QString& message);
+    void runningChanged(bool running);
+
+private:
+    void onRunFinished(const RunResult& run);
+    void onFinished(const SweepResult& result);
+    void setRunning(bool running);
+    void showStatus(const QString& text);
+
+    LoadedModelPtr m_model;
+    FinetuneForm* m_form = nullptr;
+    FinetunePlots* m_plots = nullptr;
+    RunTableModel* m_runModel = nullptr;
+    QTableView* m_runView = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QPushButton* m_run = nullptr;
+    QPushButton* m_stop = nullptr;
+    QLabel* m_status = nullptr;
+    SweepJob* m_job = nullptr;
+    std::vector<RunResult> m_runs;
+    QString m_sweepDir;
+};
+
+}  // namespace ctscope::ui

@@ -1,0 +1,293 @@
+#include "ui/main_window.h"
+
+#include "ui/analysis_job.h"
+#include "ui/energy_view.h"
+#include "ui/example_paths.h"
+#include "ui/export_dialog.h"
+#include "ui/finetune_panel.h"
+#include "ui/finetune_plots.h"
+#include "ui/message_bar.h"
+#include "ui/model_panel.h"
+#include "ui/settings.h"
+#include "ui/spectrum_view.h"
+#include "ui/type_compare_view.h"
+
+#include <qcustomplot.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace ctscope::ui {
+
+MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(QStringLiteral("ctscope"));
+    setObjectName(QStringLiteral("ctscopeMainWindow"));
+    setAcceptDrops(true);
+    const QString iconFile = QFileInfo(ExamplePaths::dir() + QStringLiteral("/../ctscope.svg")).absoluteFilePath();
+    setWindowIcon(QIcon::fromTheme(QStringLiteral("ctscope"), QIcon(iconFile)));
+
+    m_job = new AnalysisJob(this);
+    m_modelPanel = new ModelPanel(this);
+    m_spectrum = new SpectrumView(this);
+    m_energy = new EnergyView(this);
+    m_types = new TypeCompareView(this);
+    m_finetune = new FinetunePanel(this, options.restoreLastSweep);
+    m_messages = new MessageBar(this);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_spectrum, tr("Spectrum"));
+    m_tabs->addTab(m_energy, tr("K-variance"));
+    m_tabs->addTab(m_types, tr("Type comparison"));
+    m_tabs->addTab(m_finetune, tr("Fine-tuning"));
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(4, 4, 4, 0);
+    centralLayout->addWidget(m_messages);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
+
+    auto* dock = new QDockWidget(tr("Matrices"), this);
+    dock->setObjectName(QStringLiteral("matricesDock"));
+    dock->setWidget(m_modelPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    m_statusText = new QLabel(tr("Ready"), this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(false);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop opening this checkpoint; the current view stays"));
+    statusBar()->addWidget(m_statusText, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    setBusy(false);
+
+    createMenus();
+    m_tabs->setCornerWidget(nullptr);
+
+    connect(m_cancel, &QToolButton::clicked, m_job, &AnalysisJob::cancel);
+    connect(m_job, &AnalysisJob::started, this, [this](const QString& path) {
+        setBusy(true);
+        m_progress->setValue(0);
+        m_statusText->setText(tr("Opening %1…").arg(path));
+    });
+    connect(m_job, &AnalysisJob::progress, this, [this](double fraction, const QString& stage, const QString& item) {
+        m_progress->setValue(static_cast<int>(fraction * 1000));
+        m_statusText->setText(item.isEmpty() ? stage : QStringLiteral("%1: %2").arg(stage, item));
+    });
+    connect(m_job, &AnalysisJob::finished, this, &MainWindow::showModel);
+    connect(m_job, &AnalysisJob::failed, this, [this](const QString& path, const QString& message) {
+        setBusy(false);
+        m_statusText->setText(tr("Could not open %1").arg(path));
+        m_messages->showMessage(message, MessageBar::Kind::Error);
+        if (path != QLatin1String("demo") && !QFileInfo::exists(path)) {
+            Settings().removeRecentFile(QFileInfo(path).absoluteFilePath());
+            rebuildRecentMenu();
+        }
+    });
+    connect(m_job, &AnalysisJob::cancelled, this, [this](const QString& path) {
+        setBusy(false);
+        m_statusText->setText(tr("Cancelled opening %1").arg(path));
+    });
+    connect(m_modelPanel, &ModelPanel::selectionChanged, this, [this](const QVector<int>& matrices) {
+        m_spectrum->setSelection(matrices);
+        QSet<int> types;
+        if (m_model)
+            for (int i : matrices)
+                types.insert(static_cast<int>(m_model->analysis.matrices[static_cast<size_t>(i)].type));
+        m_energy->setHighlightedTypes(types);
+    });
+    connect(m_finetune, &FinetunePanel::errorOccurred, this,
+            [this](const QString& message) { m_messages->showMessage(message, MessageBar::Kind::Error); });
+
+    if (options.restoreLayout) {
+        Settings settings;
+        if (!restoreGeometry(settings.windowGeometry())) resize(1280, 800);
+        restoreState(settings.windowState());
+    } else {
+        resize(1280, 800);
+    }
+    if (!options.restoreLayout || Settings().windowState().isEmpty())
+        resizeDocks({dock}, {470}, Qt::Horizontal);  // wide enough for every column
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open file…"), QKeySequence::Open, this, &MainWindow::openFileDialog);
+    file->addAction(tr("Open &folder…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::openFolderDialog);
+    file->addAction(tr("Open &demo"), QKeySequence(tr("Ctrl+D")), this, [this] { openPath(QStringLiteral("demo")); });
+    QMenu* examples = file->addMenu(tr("Open e&xample"));
+    const QString stories = ExamplePaths::stories260K();
+    QAction* storiesAction =
+        examples->addAction(tr("stories260K (llama2.c, TinyStories)"), this, [this, stories] { openPath(stories); });
+    storiesAction->setEnabled(!stories.isEmpty());
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    file->addAction(tr("Open &sweep folder…"), m_finetune, &FinetunePanel::chooseSweepFolder);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* exportMenu = menuBar()->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("&Figure…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportCurrentFigure);
+    exportMenu->addAction(tr("&All figures to a folder…"), QKeySequence(tr("Ctrl+Shift+E")), this,
+                          &MainWindow::exportAllFigures);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Reset view"), QKeySequence(tr("Ctrl+0")), this, [this] {
+        if (auto* panel = qobject_cast<PlotPanel*>(m_tabs->currentWidget())) panel->resetView();
+        if (m_tabs->currentWidget() == m_finetune) m_finetune->plots()->resetView();
+    });
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About ctscope"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = Settings().recentFiles();
+    for (const QString& path : recent) {
+        const QString label = path == QLatin1String("demo") ? tr("demo (synthetic)") : path;
+        m_recentMenu->addAction(label, this, [this, path] { openPath(path); });
+    }
+    if (!recent.isEmpty()) m_recentMenu->addSeparator();
+    QAction* clear = m_recentMenu->addAction(tr("Clear list"), this, [this] {
+        Settings().clearRecentFiles();
+        rebuildRecentMenu();
+    });
+    clear->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::openPath(const QString& path) {
+    if (path.isEmpty()) return;
+    m_job->request(path);
+}
+
+void MainWindow::openFileDialog() {
+    Settings settings;
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a checkpoint"), settings.lastOpenDir(),
+                                     tr("Checkpoints (*.safetensors *.gguf *.bin *.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setLastOpenDir(QFileInfo(path).absolutePath());
+    openPath(path);
+}
+
+void MainWindow::openFolderDialog() {
+    Settings settings;
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), settings.lastOpenDir());
+    if (dir.isEmpty()) return;
+    settings.setLastOpenDir(QFileInfo(dir).absolutePath());
+    openPath(dir);
+}
+
+void MainWindow::showModel(const LoadedModelPtr& model) {
+    setBusy(false);
+    m_model = model;
+    m_messages->dismiss();
+    m_modelPanel->setModel(model);
+    m_spectrum->setModel(model);
+    m_energy->setModel(model);
+    m_energy->setHighlightedTypes({});
+    m_types->setModel(model);
+    m_finetune->setModel(model);
+    setWindowTitle(tr("%1 — ctscope").arg(model->displayName()));
+    m_statusText->setText(model->fromMemory
+                              ? tr("%1 (from memory)").arg(model->displayName())
+                              : tr("%1 analysed in %2 s").arg(model->displayName()).arg(model->seconds, 0, 'f', 2));
+    Settings().addRecentFile(model->path);
+    rebuildRecentMenu();
+    emit modelShown(model);
+}
+
+void MainWindow::setBusy(bool busy) {
+    m_progress->setVisible(busy);
+    m_cancel->setVisible(busy);
+}
+
+QList<Figure> MainWindow::allFigures() const {
+    return m_spectrum->figures() + m_energy->figures() + m_types->figures() + m_finetune->figures();
+}
+
+QList<Figure> MainWindow::currentFigures() const {
+    QWidget* current = m_tabs->currentWidget();
+    if (current == m_finetune) return m_finetune->figures();
+    if (auto* panel = qobject_cast<PlotPanel*>(current)) return panel->figures();
+    return {};
+}
+
+void MainWindow::exportCurrentFigure() {
+    const QList<Figure> all = allFigures();
+    const QList<Figure> current = currentFigures();
+    const int index = current.isEmpty() ? 0 : static_cast<int>(all.indexOf(current.first()));
+    Settings settings;
+    ExportDialog dialog(ExportDialog::Mode::OneFigure, all, index, settings, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_statusText->setText(tr("Wrote %1").arg(dialog.writtenFiles().join(QStringLiteral(", "))));
+}
+
+void MainWindow::exportAllFigures() {
+    Settings settings;
+    ExportDialog dialog(ExportDialog::Mode::AllFigures, allFigures(), 0, settings, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_statusText->setText(
+            tr("Wrote %n file(s) to %1", nullptr, static_cast<int>(dialog.writtenFiles().size())).arg(dialog.target()));
+}
+
+void MainWindow::showAbout() {
+#ifdef CTSCOPE_TORCH_VERSION
+    const QString torch = QStringLiteral(CTSCOPE_TORCH_VERSION);
+#else
+    const QString torch = tr("linked (CPU)");
+#endif
+    QMessageBox::about(this, tr("About ctscope"),
+                       tr("<h3>ctscope %1</h3><p>A CT scan of transformer checkpoints: spectra by matrix type and "
+                          "amplitude-only fine-tuning.</p><p>Qt %2 · QCustomPlot %3 · LibTorch %4</p>")
+                           .arg(QStringLiteral(CTSCOPE_VERSION), QString::fromLatin1(qVersion()),
+                                QStringLiteral(QCUSTOMPLOT_VERSION_STR), torch));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    Settings().setWindowLayout(saveGeometry(), saveState());
+    m_job->cancel();
+    m_finetune->stop();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (url.isLocalFile()) {
+            openPath(url.toLocalFile());
+            event->acceptProposedAction();
+            return;
+        }
+    }
+}
+
+}  // namespace ctscope::ui

@@ -1,0 +1,90 @@
+#pragma once
+/// The one publication style shared by every ctscope figure, on screen and in
+/// exported files: the Okabe–Ito colour-blind-safe palette, fonts sized in
+/// pixels at 96 px per inch (so a figure exported 3.5 in wide keeps 8–10 pt
+/// text), thin black axes, light grids and compact legends.
+/// All functions are for the GUI thread only.
+#include "core/format/tensor_role.h"
+
+#include <QColor>
+#include <QFont>
+#include <QPen>
+#include <QString>
+
+class QCustomPlot;
+class QCPAxis;
+class QCPAxisRect;
+class QCPItemStraightLine;
+class QCPLegend;
+
+namespace ctscope::ui {
+
+class PlotStyle {
+public:
+    /// Logical pixels per inch of every plot layout; export scales from it.
+    static constexpr double kPixelsPerInch = 96.0;
+    /// Font sizes in points at print size.
+    static constexpr double kTickPt = 8.0;
+    static constexpr double kLabelPt = 9.0;
+    static constexpr double kLegendPt = 8.0;
+    static constexpr double kTitlePt = 10.0;
+
+    /// The eight Okabe–Ito colours, most legible on white first (cyclic).
+    static QColor okabeIto(int i);
+    /// A fixed colour per matrix type, the same in every view.
+    static QColor typeColor(MatrixType t);
+    /// Attention types solid, MLP types dashed, embed/head dotted.
+    static QPen typePen(MatrixType t, double width = 1.6);
+    /// Thick black: the universal basis / the full fine-tuning baseline.
+    static QPen referencePen(double width = 2.4);
+    /// A pen for the i-th of several overlaid series (colour, then dash).
+    static QPen seriesPen(int i, double width = 1.6);
+    static QString typeLabel(MatrixType t);
+    static bool isAttention(MatrixType t);
+    static bool isMlp(MatrixType t);
+
+    /// A font of `pt` points at print size, set in pixels so that layout and
+    /// export agree on every paint device.
+    static QFont font(double pt, bool bold = false);
+
+    /// Applies the base style to a plot and its default axis rect: white
+    /// background, fonts, grids, legend look, drag/zoom with the mouse.
+    static void apply(QCustomPlot* plot);
+    /// Styles one (extra) axis rect like the default one.
+    static void styleAxisRect(QCPAxisRect* rect);
+    static void styleLegend(QCPLegend* legend);
+    /// Moves the plot's legend out of the axis rect into a centred row below
+    /// the plot, without a frame, `columns` entries per row (0: one row), so
+    /// that it never covers data and still fits a single-column figure.
+    static void placeLegendBelow(QCustomPlot* plot, int columns = 0);
+    /// Gives every legend entry a little room below its text (QCustomPlot
+    /// sizes entries to the font's height and clips descenders otherwise).
+    /// Call after adding plottables.
+    static void polishLegend(QCustomPlot* plot);
+    /// Changes the entries per row of a legend placed below.
+    static void setLegendColumns(QCustomPlot* plot, int columns);
+    /// A short bold title and, when given, a smaller grey subtitle line (the
+    /// model's name) above the plot. Idempotent: updates existing rows.
+    static void setTitle(QCustomPlot* plot, const QString& title, const QString& subtitle = QString());
+
+    /// Log axis with powers of ten shown as 10ⁿ.
+    static void setLogAxis(QCPAxis* axis);
+    /// Log axis with ticks at 1, 2, 4, … up to `maxValue` (for K and ranks).
+    static void setLog2Axis(QCPAxis* axis, double maxValue);
+    static void setLinearAxis(QCPAxis* axis);
+
+    /// A grey hint in the middle of an empty plot ("Open a checkpoint…");
+    /// an empty `text` hides it. Survives nothing: clearItems() removes it.
+    static void setPlaceholder(QCustomPlot* plot, const QString& text);
+    /// Labels for horizontal guides, written outside the plot on the right
+    /// axis of the plot's axis rect (so they never collide with data). The
+    /// right axis follows the left one's range.
+    static void setGuideLabels(QCustomPlot* plot, const QList<QPair<double, QString>>& labels);
+    /// A dashed grey horizontal line at `y` on `rect`, with a small label at
+    /// its left end when `label` is given. Items are not data: they are left
+    /// out of CSV exports.
+    static QCPItemStraightLine* addHorizontalGuide(QCustomPlot* plot, QCPAxisRect* rect, double y,
+                                                   const QString& label);
+};
+
+}  // namespace ctscope::ui
