@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <fstream>
 
 namespace ctscope::cli {
@@ -66,8 +68,10 @@ int cmdCompare(int argc, char** argv) {
                                    rnd = nlohmann::ordered_json::object();
             for (int k : ks) {
                 const double u = t.capturedUniversal[k - 1];
-                const double ty = t.capturedType.empty() ? 0.0 : t.capturedType[k - 1];
-                std::printf("  %7.4f %7.4f", u, ty);
+                const double ty =
+                    t.capturedType.empty() ? std::numeric_limits<double>::quiet_NaN() : t.capturedType[k - 1];
+                // Undefined (nothing moved, or no per-type basis): "-" here, null in the JSON.
+                for (double v : {u, ty}) std::isfinite(v) ? std::printf("  %7.4f", v) : std::printf("  %7s", "-");
                 cu[std::to_string(k)] = u;
                 ct[std::to_string(k)] = ty;
                 rnd[std::to_string(k)] = double(k) / ba.dModel;

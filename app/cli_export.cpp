@@ -9,16 +9,27 @@
 
 #include "core/format/checkpoint.h"
 #include "core/spectral/spectral_analysis.h"
+#include "core/report/metrics_io.h"
+#include "core/spectral/update_analysis.h"
 #include "core/util/error.h"
+#include "ui/budget_view.h"
+#include "ui/efficiency_frontier_view.h"
 #include "ui/energy_view.h"
 #include "ui/figure_export.h"
+#include "ui/finetune_plots.h"
+#include "ui/frontier_view.h"
+#include "ui/overlay_view.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
+#include "ui/update_view.h"
+
+#include <QDir>
 
 #include <QApplication>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #else
 #include <cstdio>
 #endif
@@ -29,23 +40,27 @@ namespace ctscope::cli {
 namespace {
 
 const char* kExportUsage =
-    "usage: ctscope export CKPT --out DIR [--format png,svg,pdf] [--width-in 3.5] [--height-in H]\n"
-    "                      [--dpi 300] [--k 8] [--threads N] [--no-cache] [--quiet]\n"
-    "  Writes each figure in each format, a CSV of each figure's plotted series and\n"
-    "  figures.json with every series. Formats: png, svg, pdf (csv and json always).\n"
-    "  --k: the K of the per-type vs universal R² comparison. Needs no display.\n";
+    "usage: ctscope export CKPT [OTHER...] --out DIR [--format png,svg,pdf] [--width-in 3.5]\n"
+    "                      [--height-in H] [--dpi 300] [--k 8] [--tau 0.9] [--sweep DIR]\n"
+    "                      [--threads N] [--no-cache] [--quiet]\n"
+    "  Writes each figure in each format, a CSV of each figure's plotted series,\n"
+    "  figures.json with every series, and a CSV of each table (frontier, budget, ...).\n"
+    "  Formats: png, svg, pdf (csv and json always). Needs no display.\n"
+    "  --k: the K of the per-type vs universal R2 comparison; --tau: the budget threshold.\n"
+    "  OTHER checkpoints are overlaid on CKPT; one with CKPT's shapes adds the update dW.\n"
+    "  --sweep DIR adds the fine-tuning figures and the efficiency frontier of a sweep folder.\n";
 
 }  // namespace
 
 int cmdExport(int argc, char** argv) {
     try {
-        Args args(argc, argv, 2, {"out", "format", "width-in", "height-in", "dpi", "k", "threads", "cache-dir"},
+        Args args(argc, argv, 2, {"out", "format", "width-in", "height-in", "dpi", "k", "tau", "sweep", "threads", "cache-dir"},
                   {"help", "quiet", "no-cache"});
         if (args.has("help")) {
             std::fputs(kExportUsage, stdout);
             return 0;
         }
-        if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
+        if (args.positional().empty()) throw UsageError("expected a checkpoint");
         if (!args.has("out")) throw UsageError("--out DIR is required");
         QStringList bad;
         QList<ui::FigureFormat> formats =
@@ -59,16 +74,27 @@ int cmdExport(int argc, char** argv) {
             throw UsageError("--width-in and --height-in must be between 1 and 40 inches");
         if (size.dpi < 30 || size.dpi > 2400) throw UsageError("--dpi must be between 30 and 2400");
 
-        auto checkpoint = std::shared_ptr<const Checkpoint>(openCheckpoint(args.positional()[0]));
+        const double tau = args.getDouble("tau", 0.9);
+        if (!(tau > 0.0 && tau < 1.0)) throw UsageError("--tau must lie strictly between 0 and 1");
+        SweepFolder sweep;
+        if (args.has("sweep")) sweep = readSweepFolder(args.get("sweep"));  // fails early, before any analysis
+
         AnalysisOptions opts;
         opts.threads = args.getInt("threads", 0);
         opts.useCache = !args.has("no-cache");
         opts.cacheDir = args.get("cache-dir");
-        opts.keepBases = false;
-        TerminalProgress bar(!args.has("quiet"));
-        SpectralAnalysis analysis =
-            analyzeCheckpoint(*checkpoint, opts, [&](const Progress& p) { return bar.update(p); });
-        bar.finish();
+        opts.keepBases = args.positional().size() > 1;  // the update needs the base's bases
+        std::vector<std::shared_ptr<const Checkpoint>> checkpoints;
+        std::vector<SpectralAnalysis> analyses;
+        for (const std::string& path : args.positional()) {
+            checkpoints.push_back(std::shared_ptr<const Checkpoint>(openCheckpoint(path)));
+            TerminalProgress bar(!args.has("quiet"));
+            analyses.push_back(
+                analyzeCheckpoint(*checkpoints.back(), opts, [&](const Progress& p) { return bar.update(p); }));
+            bar.finish();
+        }
+        const std::shared_ptr<const Checkpoint> checkpoint = checkpoints.front();
+        SpectralAnalysis analysis = analyses.front();
 
         // Rendering needs a QApplication but no display.
         if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
@@ -88,12 +114,58 @@ int cmdExport(int argc, char** argv) {
         energy.setModel(model);
         types.setModel(model);
         if (args.has("k")) types.setK(args.getInt("k", 8));
-        const QList<ui::Figure> figures = spectrum.figures() + energy.figures() + types.figures();
+        ui::FrontierView frontier;
+        ui::BudgetView budget;
+        frontier.setModel(model);
+        budget.setModel(model);
+        budget.setTau(tau);
+        QList<ui::Figure> figures = spectrum.figures() + energy.figures() + types.figures() + frontier.figures() +
+                                    budget.figures();
+        QList<ui::TableExport> tables = frontier.tables() + budget.tables();
+
+        ui::OverlayView overlay;
+        ui::UpdateView update;
+        if (checkpoints.size() > 1) {
+            std::vector<std::shared_ptr<const SpectralAnalysis>> shared;
+            for (size_t i = 0; i < analyses.size(); ++i) {
+                auto a = std::make_shared<const SpectralAnalysis>(std::move(analyses[i]));
+                overlay.addCheckpoint(QString::fromStdString(std::filesystem::path(args.positional()[i]).filename().string()), a);
+                shared.push_back(a);
+            }
+            figures += overlay.figures();
+            // The update of the first other checkpoint with the base's shapes.
+            for (size_t i = 1; i < checkpoints.size(); ++i) {
+                try {
+                    update.setUpdate(analyzeUpdate(*checkpoint, *checkpoints[i], *shared.front()), 0,
+                                     QString::fromStdString(args.positional()[0] + " -> " + args.positional()[i]));
+                    figures += update.figures();
+                    tables += update.tables();
+                    break;
+                } catch (const FormatError& e) {
+                    if (!args.has("quiet")) std::fprintf(stderr, "ctscope export: no update: %s\n", e.what());
+                }
+            }
+        }
+        ui::FinetunePlots finetune;
+        ui::EfficiencyFrontierView effFrontier;
+        if (args.has("sweep")) {
+            finetune.setRuns(sweep.runs);
+            finetune.setEfficiency(sweep.efficiency);
+            effFrontier.setModel(model);
+            effFrontier.setRuns(sweep.runs);
+            figures += finetune.figures() + effFrontier.figures();
+            tables += effFrontier.tables();
+        }
 
         QString error;
         const QString out = QString::fromStdString(args.get("out"));
-        const QStringList written = ui::FigureExport::writeAll(figures, out, formats, size, &error);
+        QStringList written = ui::FigureExport::writeAll(figures, out, formats, size, &error);
         if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
+        for (const ui::TableExport& t : tables) {
+            const QString file = QDir(out).filePath(t.id + QStringLiteral(".csv"));
+            if (!t.model->writeCsv(file, &error)) throw std::runtime_error(error.toStdString());
+            written << file;
+        }
         if (!args.has("quiet"))
             for (const QString& file : written) std::printf("%s\n", file.toLocal8Bit().constData());
         return 0;

@@ -34,9 +34,12 @@ const char* kFinetuneUsage =
     "                        [--param residual,reconstruct] [--steps 5] [--seq 256] [--batch 4]\n"
     "                        [--seeds 3] [--lr-grid 1e-3,3e-3,...] [--heldout-windows 16]\n"
     "                        [--threads N] [--no-prefix-cache] [--out DIR] [--dry-run] [--quiet]\n"
+    "                        [--save DIR [--save-run ID-PREFIX]]\n"
     "  Trains the last N blocks: full (blocks + head), amp (W = W_res + S*B on the d_model side,\n"
     "  B = top-K rows of the universal / per-type / random basis) and LoRA at matched counts.\n"
     "  Writes DIR/metrics.jsonl, DIR/summary.csv and DIR/sweep.json (default DIR: ctscope-finetune).\n"
+    "  --save DIR writes the first finished run whose id starts with --save-run (default: full) as a\n"
+    "  Hugging Face folder, e.g. for `ctscope compare CKPT DIR`.\n"
     "  Ctrl-C stops after the current step and keeps every finished metrics line (exit 130).\n";
 
 std::atomic<bool> g_stop{false};
@@ -154,7 +157,7 @@ int cmdFinetune(int argc, char** argv) {
     try {
         Args args(argc, argv, 2,
                   {"data", "tokenizer", "blocks", "k", "basis", "arms", "param", "steps", "seq", "batch", "seeds",
-                   "lr-grid", "threads", "out", "heldout-windows"},
+                   "lr-grid", "threads", "out", "heldout-windows", "save", "save-run"},
                   {"help", "no-prefix-cache", "dry-run", "quiet"});
         if (args.has("help")) {
             std::fputs(kFinetuneUsage, stdout);
@@ -178,6 +181,9 @@ int cmdFinetune(int argc, char** argv) {
         o.heldOutSequences = args.getInt("heldout-windows", o.heldOutSequences);
         o.prefixCache = !args.has("no-prefix-cache");
         o.outDir = args.get("out", "ctscope-finetune");
+        o.saveDir = args.get("save");
+        o.saveRun = args.get("save-run");
+        if (args.has("save-run") && o.saveDir.empty()) throw UsageError("--save-run needs --save DIR");
         if (o.blocks < 1 || o.steps < 1 || o.seq < 2 || o.batch < 1 || o.seeds < 1)
             throw UsageError("--blocks, --steps, --batch and --seeds must be at least 1, --seq at least 2");
         for (int k : o.ks)
@@ -228,6 +234,13 @@ int cmdFinetune(int argc, char** argv) {
         const SweepResult result = runSweep(*ckpt, analysis, o, cb);
         printTable(result.efficiency);
         std::printf("\nwrote %s/metrics.jsonl, summary.csv, sweep.json\n", o.outDir.c_str());
+        if (!o.saveDir.empty()) {
+            if (result.savedRunId.empty())
+                std::fprintf(stderr, "ctscope finetune: no finished run matched --save-run '%s'; nothing saved\n",
+                             o.saveRun.empty() ? "full" : o.saveRun.c_str());
+            else
+                std::printf("saved run %s to %s\n", result.savedRunId.c_str(), o.saveDir.c_str());
+        }
         if (result.cancelled) {
             std::fprintf(stderr, "ctscope finetune: interrupted after %zu finished run(s); finished metrics kept\n",
                          result.runs.size());

@@ -29,11 +29,8 @@ int runGui(int argc, char** argv) {
     ui::Settings settings;
     const QStringList paths = app.arguments().mid(1);
     if (!paths.isEmpty()) {
-        // The first path is opened; the others wait in File ▸ Open recent.
-        for (auto it = paths.crbegin(); it != paths.crend(); ++it)
-            if (*it != paths.first() && (QFileInfo::exists(*it) || *it == QLatin1String("demo")))
-                settings.addRecentFile(*it);
-        window.openPath(paths.first());
+        // The first path is opened; the others are added beside it.
+        window.openPaths(paths);
     } else {
         const QStringList recent = settings.recentFiles();
         const bool firstStart = !settings.hasStartedBefore();

@@ -179,6 +179,7 @@ void FinetunePanel::run() {
     m_runModel->clear();
     m_plots->clear();
     m_log->clear();
+    emit runsChanged();
     if (!m_job->start(m_model, options)) {
         emit errorOccurred(tr("A sweep is already running."));
         return;
@@ -201,6 +202,7 @@ void FinetunePanel::onRunFinished(const RunResult& run) {
     const EfficiencyTable table = computeEfficiency(m_runs);
     m_runModel->setEfficiency(table);
     m_plots->setEfficiency(table);
+    emit runsChanged();
 }
 
 void FinetunePanel::onFinished(const SweepResult& result) {
@@ -211,6 +213,7 @@ void FinetunePanel::onFinished(const SweepResult& result) {
     m_runModel->setRuns(m_runs, result.efficiency);
     m_plots->setEfficiency(result.efficiency);
     m_runView->resizeColumnsToContents();
+    emit runsChanged();
     showStatus(
         result.cancelled
             ? tr("Stopped: %n run(s) finished.", nullptr, static_cast<int>(m_runs.size()))
@@ -236,6 +239,7 @@ bool FinetunePanel::openSweepFolder(const QString& dir) {
     }
     m_sweepDir = dir;
     Settings().setLastSweepDir(dir);
+    emit runsChanged();
     showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
     return true;
 }

@@ -44,6 +44,8 @@ public:
     /// The folder of the sweep shown (running, finished or reopened).
     QString sweepDir() const { return m_sweepDir; }
     QString status() const;
+    /// Finished runs of the sweep shown (running, finished or reopened).
+    const std::vector<RunResult>& runs() const { return m_runs; }
 
 public slots:
     /// Validates the form and starts a sweep; problems go to errorOccurred().
@@ -56,6 +58,8 @@ public slots:
 signals:
     void errorOccurred(const QString& message);
     void runningChanged(bool running);
+    /// runs() changed: a run finished, a sweep ended, started or was reopened.
+    void runsChanged();
 
 private:
     void onRunFinished(const RunResult& run);

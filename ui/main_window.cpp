@@ -1,16 +1,23 @@
 #include "ui/main_window.h"
 
 #include "ui/analysis_job.h"
+#include "ui/budget_view.h"
+#include "ui/efficiency_frontier_view.h"
 #include "ui/energy_view.h"
 #include "ui/example_paths.h"
 #include "ui/export_dialog.h"
 #include "ui/finetune_panel.h"
 #include "ui/finetune_plots.h"
+#include "ui/frontier_view.h"
 #include "ui/message_bar.h"
 #include "ui/model_panel.h"
+#include "ui/overlay_view.h"
 #include "ui/settings.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
+#include "ui/update_view.h"
+
+#include "core/spectral/update_analysis.h"
 
 #include <qcustomplot.h>
 
@@ -19,8 +26,12 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QDir>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFutureWatcher>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -47,6 +58,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     m_energy = new EnergyView(this);
     m_types = new TypeCompareView(this);
     m_finetune = new FinetunePanel(this, options.restoreLastSweep);
+    m_frontier = new FrontierView(this);
+    m_budget = new BudgetView(this);
+    m_overlay = new OverlayView(this);
+    m_update = new UpdateView(this);
+    m_effFrontier = new EfficiencyFrontierView(this);
     m_messages = new MessageBar(this);
 
     m_tabs = new QTabWidget(this);
@@ -54,7 +70,15 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     m_tabs->addTab(m_spectrum, tr("Spectrum"));
     m_tabs->addTab(m_energy, tr("K-variance"));
     m_tabs->addTab(m_types, tr("Type comparison"));
+    m_tabs->addTab(m_frontier, tr("Frontier"));
+    m_tabs->addTab(m_budget, tr("K budget"));
+    m_tabs->addTab(m_overlay, tr("Checkpoints"));
+    m_tabs->addTab(m_update, tr("Update ΔW"));
     m_tabs->addTab(m_finetune, tr("Fine-tuning"));
+    m_tabs->addTab(m_effFrontier, tr("Efficiency frontier"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_overlay), tr("Checkpoints side by side: File ▸ Add checkpoint…"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_update),
+                          tr("What a fine-tune moved: add a checkpoint with the same shapes as the first"));
     auto* central = new QWidget(this);
     auto* centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(4, 4, 4, 0);
@@ -93,7 +117,13 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
         m_progress->setValue(static_cast<int>(fraction * 1000));
         m_statusText->setText(item.isEmpty() ? stage : QStringLiteral("%1: %2").arg(stage, item));
     });
-    connect(m_job, &AnalysisJob::finished, this, &MainWindow::showModel);
+    connect(m_job, &AnalysisJob::finished, this, [this](const LoadedModelPtr& model) {
+        if (m_currentAdd && m_model)
+            addModel(model);
+        else
+            showModel(model);
+        requestNext();
+    });
     connect(m_job, &AnalysisJob::failed, this, [this](const QString& path, const QString& message) {
         setBusy(false);
         m_statusText->setText(tr("Could not open %1").arg(path));
@@ -102,9 +132,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
             Settings().removeRecentFile(QFileInfo(path).absoluteFilePath());
             rebuildRecentMenu();
         }
+        requestNext();
     });
     connect(m_job, &AnalysisJob::cancelled, this, [this](const QString& path) {
         setBusy(false);
+        m_queue.clear();  // Cancel stops the whole list being opened
         m_statusText->setText(tr("Cancelled opening %1").arg(path));
     });
     connect(m_modelPanel, &ModelPanel::selectionChanged, this, [this](const QVector<int>& matrices) {
@@ -115,6 +147,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
                 types.insert(static_cast<int>(m_model->analysis.matrices[static_cast<size_t>(i)].type));
         m_energy->setHighlightedTypes(types);
     });
+    connect(m_finetune, &FinetunePanel::runsChanged, this, [this] { m_effFrontier->setRuns(m_finetune->runs()); });
+    m_effFrontier->setRuns(m_finetune->runs());  // a sweep restored from the last session
     connect(m_finetune, &FinetunePanel::errorOccurred, this,
             [this](const QString& message) { m_messages->showMessage(message, MessageBar::Kind::Error); });
 
@@ -135,6 +169,8 @@ void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open file…"), QKeySequence::Open, this, &MainWindow::openFileDialog);
     file->addAction(tr("Open &folder…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::openFolderDialog);
+    file->addAction(tr("&Add checkpoint…"), QKeySequence(tr("Ctrl+Shift+A")), this,
+                    &MainWindow::addCheckpointDialog);
     file->addAction(tr("Open &demo"), QKeySequence(tr("Ctrl+D")), this, [this] { openPath(QStringLiteral("demo")); });
     QMenu* examples = file->addMenu(tr("Open e&xample"));
     const QString stories = ExamplePaths::stories260K();
@@ -181,7 +217,42 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::openPath(const QString& path) {
     if (path.isEmpty()) return;
-    m_job->request(path);
+    m_queue.clear();
+    m_currentAdd = false;
+    m_job->request(path);  // supersedes whatever is being opened
+}
+
+void MainWindow::addPath(const QString& path) {
+    if (path.isEmpty()) return;
+    m_queue.append({path, true});
+    if (!m_job->isBusy()) requestNext();
+}
+
+void MainWindow::openPaths(const QStringList& paths) {
+    if (paths.isEmpty()) return;
+    openPath(paths.first());
+    for (qsizetype i = 1; i < paths.size(); ++i) m_queue.append({paths[i], true});
+}
+
+void MainWindow::requestNext() {
+    if (m_queue.isEmpty() || m_job->isBusy()) return;
+    const Pending next = m_queue.takeFirst();
+    // Deferred: the job may still be delivering the previous request.
+    QTimer::singleShot(0, this, [this, next] {
+        m_currentAdd = next.add;
+        m_job->request(next.path);
+    });
+}
+
+void MainWindow::addCheckpointDialog() {
+    Settings settings;
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Add a checkpoint beside the ones shown"), settings.lastOpenDir(),
+        tr("Checkpoints (*.safetensors *.gguf *.bin *.json config.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setLastOpenDir(QFileInfo(path).absolutePath());
+    // A Hugging Face folder is added through its config.json.
+    addPath(QFileInfo(path).fileName() == QLatin1String("config.json") ? QFileInfo(path).absolutePath() : path);
 }
 
 void MainWindow::openFileDialog() {
@@ -213,6 +284,15 @@ void MainWindow::showModel(const LoadedModelPtr& model) {
     m_energy->setHighlightedTypes({});
     m_types->setModel(model);
     m_finetune->setModel(model);
+    m_frontier->setModel(model);
+    m_budget->setModel(model);
+    m_effFrontier->setModel(model);
+    m_models = {model};
+    m_overlay->clear();
+    m_overlay->addModel(model);
+    ++m_updateGeneration;  // an update still computing belongs to the old base
+    m_updateRunning = false;
+    m_update->clear();
     setWindowTitle(tr("%1 — ctscope").arg(model->displayName()));
     m_statusText->setText(model->fromMemory
                               ? tr("%1 (from memory)").arg(model->displayName())
@@ -222,18 +302,81 @@ void MainWindow::showModel(const LoadedModelPtr& model) {
     emit modelShown(model);
 }
 
+void MainWindow::addModel(const LoadedModelPtr& model) {
+    setBusy(false);
+    m_models.append(model);
+    m_overlay->addModel(model);
+    QStringList names;
+    for (const auto& m : m_models) names << m->displayName();
+    setWindowTitle(tr("%1 — ctscope").arg(names.join(QStringLiteral(" + "))));
+    m_statusText->setText(tr("Added %1 (%2 checkpoints side by side)").arg(model->displayName()).arg(m_models.size()));
+    Settings().addRecentFile(model->path);
+    rebuildRecentMenu();
+    m_tabs->setCurrentWidget(m_overlay);
+    startUpdate(m_models.first(), model);
+    emit modelAdded(model);
+}
+
+void MainWindow::startUpdate(const LoadedModelPtr& base, const LoadedModelPtr& tuned) {
+    struct Outcome {
+        UpdateAnalysis update;
+        QString error;
+    };
+    const quint64 generation = ++m_updateGeneration;
+    m_updateRunning = true;
+    m_statusText->setText(tr("Computing ΔW = %1 − %2…").arg(tuned->displayName(), base->displayName()));
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation, base, tuned] {
+        watcher->deleteLater();
+        if (generation != m_updateGeneration) return;  // superseded
+        m_updateRunning = false;
+        const Outcome out = watcher->result();
+        if (!out.error.isEmpty()) {
+            m_messages->showMessage(
+                tr("%1 is shown beside %2, but no update ΔW: %3").arg(tuned->displayName(), base->displayName(), out.error),
+                MessageBar::Kind::Info);
+            emit updateFinished(false);
+            return;
+        }
+        m_update->setUpdate(out.update, base->analysis.dModel,
+                            QStringLiteral("%1 → %2").arg(base->displayName(), tuned->displayName()));
+        m_statusText->setText(tr("ΔW of %1 against %2").arg(tuned->displayName(), base->displayName()));
+        emit updateFinished(true);
+    });
+    // Both models stay alive in the lambda's copies while it runs.
+    watcher->setFuture(QtConcurrent::run([base, tuned]() -> Outcome {
+        Outcome out;
+        try {
+            out.update = analyzeUpdate(*base->checkpoint, *tuned->checkpoint, base->analysis);
+        } catch (const std::exception& e) {
+            out.error = QString::fromStdString(e.what());
+        }
+        return out;
+    }));
+}
+
 void MainWindow::setBusy(bool busy) {
     m_progress->setVisible(busy);
     m_cancel->setVisible(busy);
 }
 
 QList<Figure> MainWindow::allFigures() const {
-    return m_spectrum->figures() + m_energy->figures() + m_types->figures() + m_finetune->figures();
+    return m_spectrum->figures() + m_energy->figures() + m_types->figures() + m_frontier->figures() +
+           m_budget->figures() + m_overlay->figures() + m_update->figures() + m_finetune->figures() +
+           m_effFrontier->figures();
+}
+
+QList<TableExport> MainWindow::allTables() const {
+    QList<TableExport> out = m_frontier->tables() + m_budget->tables();
+    if (!m_update->update().types.empty()) out += m_update->tables();
+    if (!m_effFrontier->runs().empty()) out += m_effFrontier->tables();
+    return out;
 }
 
 QList<Figure> MainWindow::currentFigures() const {
     QWidget* current = m_tabs->currentWidget();
     if (current == m_finetune) return m_finetune->figures();
+    if (current == m_effFrontier) return m_effFrontier->figures();
     if (auto* panel = qobject_cast<PlotPanel*>(current)) return panel->figures();
     return {};
 }
@@ -251,9 +394,18 @@ void MainWindow::exportCurrentFigure() {
 void MainWindow::exportAllFigures() {
     Settings settings;
     ExportDialog dialog(ExportDialog::Mode::AllFigures, allFigures(), 0, settings, this);
-    if (dialog.exec() == QDialog::Accepted)
-        m_statusText->setText(
-            tr("Wrote %n file(s) to %1", nullptr, static_cast<int>(dialog.writtenFiles().size())).arg(dialog.target()));
+    if (dialog.exec() != QDialog::Accepted) return;
+    // The papers' tables go beside the figures, as CSV of their raw values.
+    int written = static_cast<int>(dialog.writtenFiles().size());
+    for (const TableExport& table : allTables()) {
+        QString error;
+        if (!table.model->writeCsv(QDir(dialog.target()).filePath(table.id + QStringLiteral(".csv")), &error)) {
+            m_messages->showMessage(error, MessageBar::Kind::Error);
+            return;
+        }
+        ++written;
+    }
+    m_statusText->setText(tr("Wrote %n file(s) to %1", nullptr, written).arg(dialog.target()));
 }
 
 void MainWindow::showAbout() {
@@ -281,13 +433,13 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
-    for (const QUrl& url : event->mimeData()->urls()) {
-        if (url.isLocalFile()) {
-            openPath(url.toLocalFile());
-            event->acceptProposedAction();
-            return;
-        }
-    }
+    // Several checkpoints dropped at once are shown side by side.
+    QStringList paths;
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile()) paths << url.toLocalFile();
+    if (paths.isEmpty()) return;
+    openPaths(paths);
+    event->acceptProposedAction();
 }
 
 }  // namespace ctscope::ui

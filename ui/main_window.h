@@ -5,6 +5,7 @@
 /// results are handed to every view. GUI thread only.
 #include "ui/figure_export.h"
 #include "ui/loaded_model.h"
+#include "ui/value_table_model.h"
 
 #include <QMainWindow>
 
@@ -17,7 +18,12 @@ class QToolButton;
 namespace ctscope::ui {
 
 class AnalysisJob;
+class BudgetView;
+class EfficiencyFrontierView;
 class EnergyView;
+class FrontierView;
+class OverlayView;
+class UpdateView;
 class FinetunePanel;
 class MessageBar;
 class ModelPanel;
@@ -36,8 +42,18 @@ public:
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Opens a checkpoint (file, folder or "demo") in the background.
+    /// Opens a checkpoint (file, folder or "demo") in the background; it
+    /// replaces every checkpoint shown.
     void openPath(const QString& path);
+    /// Adds a checkpoint beside the ones shown (overlay; the update from the
+    /// first checkpoint when the shapes match). With none shown, opens it.
+    void addPath(const QString& path);
+    /// Opens the first path and adds the others, one after the other.
+    void openPaths(const QStringList& paths);
+    /// Every checkpoint shown, the first one (the base) first.
+    const QList<LoadedModelPtr>& models() const { return m_models; }
+    /// True while the update of the last added checkpoint is computed.
+    bool updateRunning() const { return m_updateRunning; }
 
     AnalysisJob* analysisJob() const { return m_job; }
     ModelPanel* modelPanel() const { return m_modelPanel; }
@@ -45,6 +61,11 @@ public:
     EnergyView* energyView() const { return m_energy; }
     TypeCompareView* typeCompareView() const { return m_types; }
     FinetunePanel* finetunePanel() const { return m_finetune; }
+    FrontierView* frontierView() const { return m_frontier; }
+    BudgetView* budgetView() const { return m_budget; }
+    OverlayView* overlayView() const { return m_overlay; }
+    UpdateView* updateView() const { return m_update; }
+    EfficiencyFrontierView* efficiencyFrontierView() const { return m_effFrontier; }
     MessageBar* messageBar() const { return m_messages; }
     QTabWidget* tabs() const { return m_tabs; }
     const LoadedModelPtr& currentModel() const { return m_model; }
@@ -53,10 +74,13 @@ public:
     QList<Figure> allFigures() const;
     /// The figures of the visible tab.
     QList<Figure> currentFigures() const;
+    /// Every table a view offers for CSV export (frontier, budget, …).
+    QList<TableExport> allTables() const;
 
 public slots:
     void openFileDialog();
     void openFolderDialog();
+    void addCheckpointDialog();
     void exportCurrentFigure();
     void exportAllFigures();
     void showAbout();
@@ -64,6 +88,10 @@ public slots:
 signals:
     /// A newly analysed checkpoint is shown in every view.
     void modelShown(ctscope::ui::LoadedModelPtr model);
+    /// A checkpoint was added beside the first.
+    void modelAdded(ctscope::ui::LoadedModelPtr model);
+    /// The update view shows a new ΔW analysis (or the reason it cannot).
+    void updateFinished(bool shown);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -74,10 +102,27 @@ private:
     void createMenus();
     void rebuildRecentMenu();
     void showModel(const LoadedModelPtr& model);
+    void addModel(const LoadedModelPtr& model);
+    void startUpdate(const LoadedModelPtr& base, const LoadedModelPtr& tuned);
+    void requestNext();
     void setBusy(bool busy);
 
     AnalysisJob* m_job = nullptr;
     LoadedModelPtr m_model;
+    QList<LoadedModelPtr> m_models;
+    struct Pending {
+        QString path;
+        bool add = false;
+    };
+    QList<Pending> m_queue;      ///< paths waiting for the analysis job
+    bool m_currentAdd = false;   ///< the job's current request adds
+    bool m_updateRunning = false;
+    quint64 m_updateGeneration = 0;
+    FrontierView* m_frontier = nullptr;
+    BudgetView* m_budget = nullptr;
+    OverlayView* m_overlay = nullptr;
+    UpdateView* m_update = nullptr;
+    EfficiencyFrontierView* m_effFrontier = nullptr;
     ModelPanel* m_modelPanel = nullptr;
     SpectrumView* m_spectrum = nullptr;
     EnergyView* m_energy = nullptr;

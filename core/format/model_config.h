@@ -1,7 +1,10 @@
 #pragma once
 /// Architecture hyper-parameters, from whichever source the checkpoint has
 /// (config.json, GGUF metadata, the llama2.c header).
+#include <algorithm>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace ctscope {
 
@@ -29,5 +32,32 @@ struct ModelConfig {
 
     int headDim() const { return nHeads > 0 ? dModel / nHeads : 0; }
 };
+
+} // namespace ctscope
+
+namespace ctscope {
+
+/// Reorders the rows of a q or k projection ([heads·head_dim, cols], row-major)
+/// from one RoPE pair layout to the other, head by head: HF's conversion of
+/// Meta weights (interleaved row 2j ↔ half-split row j, 2j+1 ↔ half+j).
+/// Same layouts, or an odd head_dim: nothing moves.
+inline void reorderRopeRows(float* w, int rows, int cols, int headDim, RopeLayout from, RopeLayout to) {
+    if (from == to || headDim < 2 || headDim % 2 != 0 || rows % headDim != 0) return;
+    const int half = headDim / 2;
+    const size_t c = static_cast<size_t>(cols);
+    std::vector<float> head(static_cast<size_t>(headDim) * c);
+    for (int h = 0; h < rows / headDim; ++h) {
+        float* base = w + static_cast<size_t>(h) * headDim * c;
+        std::copy(base, base + head.size(), head.begin());
+        for (int j = 0; j < half; ++j) {
+            const int a = from == RopeLayout::Interleaved ? 2 * j : j;          // source rows
+            const int b = from == RopeLayout::Interleaved ? 2 * j + 1 : half + j;
+            const int ta = from == RopeLayout::Interleaved ? j : 2 * j;         // target rows
+            const int tb = from == RopeLayout::Interleaved ? half + j : 2 * j + 1;
+            std::copy_n(head.begin() + static_cast<std::ptrdiff_t>(a * c), c, base + ta * c);
+            std::copy_n(head.begin() + static_cast<std::ptrdiff_t>(b * c), c, base + tb * c);
+        }
+    }
+}
 
 } // namespace ctscope

@@ -129,8 +129,15 @@ void finishHf(Checkpoint& ck, const fs::path& dir) {
     }
     detail::checkNoOverlap(ck);
     detail::checkShapesAgainstConfig(ck, haveConfig);
-    const fs::path tok = dir / "tokenizer.model";
-    if (fs::is_regular_file(tok)) ck.m_tokenizer.tokenizerFile = tok.string();
+    // tokenizer.model (SentencePiece); a llama2.c tokenizer.bin is what
+    // `finetune --save` copies beside a llama2.c checkpoint's fine-tune.
+    for (const char* name : {"tokenizer.model", "tokenizer.bin"}) {
+        const fs::path tok = dir / name;
+        if (fs::is_regular_file(tok)) {
+            ck.m_tokenizer.tokenizerFile = tok.string();
+            break;
+        }
+    }
 }
 
 fs::path parentOf(const std::string& file) {

@@ -5,6 +5,7 @@
 #include "core/util/error.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace ctscope {
@@ -46,6 +47,11 @@ UpdateAnalysis analyzeUpdate(const Checkpoint& base, const Checkpoint& tuned, co
                                                 std::to_string(m.cols) + ") of the base: shapes differ");
         std::vector<float> w0 = readMatrix(base, m);
         std::vector<float> w1 = readMatrix(tuned, *it->second);
+        // A llama2.c/GGUF base and its Hugging Face fine-tune order q/k rows
+        // differently (RoPE pairs); compare them in the base's order.
+        if (m.type == Role::Q || m.type == Role::K)
+            reorderRopeRows(w1.data(), static_cast<int>(m.rows), static_cast<int>(m.cols), base.config().headDim(), tuned.config().ropeLayout,
+                            base.config().ropeLayout);
         Acc& a = acc[m.type];
         if (a.gram.empty()) a.gram.assign(static_cast<size_t>(d) * d, 0.0);
         for (size_t i = 0; i < w0.size(); ++i) {
@@ -72,10 +78,15 @@ UpdateAnalysis analyzeUpdate(const Checkpoint& base, const Checkpoint& tuned, co
         r.relChange = a.base > 0 ? std::sqrt(a.delta / a.base) : 0.0;
         double trace = 0;
         for (int i = 0; i < d; ++i) trace += a.gram[static_cast<size_t>(i) * d + i];
-        r.capturedUniversal = captureCurve(linalg::diagQuadratic(a.gram.data(), uni.data(), d), trace);
-        if (auto b = ba.basisFor(t)) {
-            const std::vector<double> tb = toDouble(*b);
-            r.capturedType = captureCurve(linalg::diagQuadratic(a.gram.data(), tb.data(), d), trace);
+        if (trace > 0) {
+            r.capturedUniversal = captureCurve(linalg::diagQuadratic(a.gram.data(), uni.data(), d), trace);
+            if (auto b = ba.basisFor(t)) {
+                const std::vector<double> tb = toDouble(*b);
+                r.capturedType = captureCurve(linalg::diagQuadratic(a.gram.data(), tb.data(), d), trace);
+            }
+        } else {  // nothing moved: where it lies is undefined, not 0
+            r.capturedUniversal.assign(static_cast<size_t>(d), std::numeric_limits<double>::quiet_NaN());
+            r.capturedType = r.capturedUniversal;
         }
         out.types.push_back(std::move(r));
     }

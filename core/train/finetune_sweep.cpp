@@ -8,6 +8,8 @@
 #include "core/train/tokenizer.h"
 #include "core/util/error.h"
 
+#include <filesystem>
+
 namespace ctscope {
 namespace {
 
@@ -68,7 +70,20 @@ SweepResult runSweep(const Checkpoint& ckpt, const SpectralAnalysis& analysis, c
         return r;
     }
     const LlamaModel model(loadLlamaWeights(ckpt));
-    return runSweepOnModel(model, data, basisProviderFor(analysis, model.dModel()), opts, callbacks);
+    SweepResult result = runSweepOnModel(model, data, basisProviderFor(analysis, model.dModel()), opts, callbacks);
+    if (!result.savedRunId.empty()) {
+        // The saved folder carries the tokenizer it was trained with, so that
+        // `ctscope eval` and other tools read it as it is.
+        const std::string tokFile = opts.tokenizerFile.empty() ? ckpt.tokenizer().tokenizerFile : opts.tokenizerFile;
+        if (!tokFile.empty()) {
+            const bool llama2c = tok->kind() == "llama2c";
+            const auto target = std::filesystem::path(opts.saveDir) / (llama2c ? "tokenizer.bin" : "tokenizer.model");
+            std::filesystem::copy_file(tokFile, target, std::filesystem::copy_options::overwrite_existing);
+        } else {
+            say("the checkpoint's tokenizer is embedded (GGUF): pass --tokenizer FILE when evaluating " + opts.saveDir);
+        }
+    }
+    return result;
 }
 
 } // namespace ctscope

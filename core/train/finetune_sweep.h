@@ -15,6 +15,7 @@ struct SweepResult {
     std::vector<RunResult> runs;       ///< finished runs (all of them unless stopped)
     EfficiencyTable efficiency;        ///< from the runs above
     bool cancelled = false;
+    std::string savedRunId;  ///< the run written to FinetuneOptions::saveDir (empty: none)
 };
 
 /// Blocking; call from a worker thread. `analysis` supplies the frozen bases

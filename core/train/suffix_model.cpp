@@ -174,4 +174,16 @@ torch::Tensor SuffixModel::effectiveWeight(int layer, int m) const {
     return m_blocks[static_cast<size_t>(i)].m[static_cast<size_t>(m)].effective();
 }
 
+torch::Tensor SuffixModel::attnNorm(int layer) const {
+    const int i = layer - m_first;
+    if (i < 0 || i >= static_cast<int>(m_blocks.size())) throw std::out_of_range("attnNorm: layer out of range");
+    return m_blocks[static_cast<size_t>(i)].attnNorm.detach();
+}
+
+torch::Tensor SuffixModel::ffnNorm(int layer) const {
+    const int i = layer - m_first;
+    if (i < 0 || i >= static_cast<int>(m_blocks.size())) throw std::out_of_range("ffnNorm: layer out of range");
+    return m_blocks[static_cast<size_t>(i)].ffnNorm.detach();
+}
+
 } // namespace ctscope

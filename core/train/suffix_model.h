@@ -41,6 +41,12 @@ public:
     /// The current weight of matrix `m` of block `layer` (≥ firstBlock), as
     /// [out, in], detached.
     torch::Tensor effectiveWeight(int layer, int m) const;
+    /// The norm weights of block `layer` (≥ firstBlock): trained copies for
+    /// the full arm, the base's otherwise.
+    torch::Tensor attnNorm(int layer) const;
+    torch::Tensor ffnNorm(int layer) const;
+    /// The trained head (full arm); undefined for the other arms.
+    const torch::Tensor& trainedHead() const { return m_head; }
 
 private:
     struct Adapted {

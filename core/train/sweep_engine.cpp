@@ -2,6 +2,7 @@
 
 #include "core/report/metrics_io.h"
 #include "core/train/prefix_cache.h"
+#include "core/train/save_weights.h"
 #include "core/train/sweep_plan.h"
 
 #include <nlohmann/json.hpp>
@@ -210,6 +211,11 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
         }
         rr.completed = true;
         ++stats.runs;
+        if (!opts.saveDir.empty() && result.savedRunId.empty() && saveRunMatches(spec.id(), opts.saveRun)) {
+            saveFinetunedModel(model, suffix, opts.saveDir);
+            result.savedRunId = spec.id();
+            say("saved " + spec.id() + " to " + opts.saveDir);
+        }
         result.runs.push_back(rr);
         if (cb.onRunFinished) cb.onRunFinished(rr);
         if (!summaryPath.empty()) writeSummaryCsv(summaryPath, computeEfficiency(result.runs));
