@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
         std::printf("per-step speed-up from the prefix cache: %.2fx (target >= 2.5x)\n", stepUncached / stepCached);
 
         if (sweep) {
-            // A small sweep: amp (random basis) at two K + full, two seeds, every
+            // A small sweep: full + amp (random basis) at two K, two seeds, every
             // run evaluating held-out loss after each step; timed with and
             // without the shared cache.
             PackedData data;
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
             data.heldOut = randomWindows(2, seq, m.config().vocab, 13);
             FinetuneOptions o;
             o.blocks = blocks;
-            o.arms = {Arm::Amp};
+            o.arms = {Arm::Full, Arm::Amp};
             o.bases = {BasisKind::Random};
             o.ks = {16, k};
             o.steps = 2;

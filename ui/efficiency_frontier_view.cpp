@@ -55,7 +55,7 @@ EfficiencyFrontierView::EfficiencyFrontierView(QWidget* parent) : PlotPanel(pare
     m_note->setWordWrap(true);
     plotArea()->addWidget(m_note);
 
-    m_view = new ValueTableView(QStringLiteral("efficiency_frontier"), this);
+    m_view = new ValueTableView(QStringLiteral("efficiency_frontier_table"), this);
     tableModel()->setColumns(
         {tr("Arm"), tr("Basis"), tr("Param"), tr("K / rank"), tr("E_u(K)"), tr("Efficiency"), tr("± s.d."), tr("n"),
          tr("Trainable"), tr("% of model"), tr("Params / point"), tr("Δ eff. / ΔK"), tr("LR")},

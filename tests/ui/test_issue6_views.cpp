@@ -142,6 +142,8 @@ void checkExports(PlotPanel& view, const QList<TableExport>& tables, const QStri
     CHECK(files.size() == view.figures().size() * 4);
     for (const QString& f : files) CHECK(QFileInfo(f).size() > 0);
     for (const TableExport& t : tables) {
+        // A table's CSV must not overwrite a figure's CSV of plotted series.
+        for (const Figure& f : view.figures()) CHECK(f.id != t.id);
         const QString path = QDir(dir.path()).filePath(t.id + QStringLiteral(".csv"));
         REQUIRE(t.model->writeCsv(path, &error));
         QFile file(path);
