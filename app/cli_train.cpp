@@ -38,8 +38,8 @@ const char* kFinetuneUsage =
     "  Trains the last N blocks: full (blocks + head), amp (W = W_res + S*B on the d_model side,\n"
     "  B = top-K rows of the universal / per-type / random basis) and LoRA at matched counts.\n"
     "  Writes DIR/metrics.jsonl, DIR/summary.csv and DIR/sweep.json (default DIR: ctscope-finetune).\n"
-    "  --save DIR writes the first finished run whose id starts with --save-run (default: full) as a\n"
-    "  Hugging Face folder, e.g. for `ctscope compare CKPT DIR`.\n"
+    "  --save DIR writes the run with the lowest held-out loss among those whose id starts with\n"
+    "  --save-run (default: full) as a Hugging Face folder, e.g. for `ctscope compare CKPT DIR`.\n"
     "  Ctrl-C stops after the current step and keeps every finished metrics line (exit 130).\n";
 
 std::atomic<bool> g_stop{false};

@@ -53,8 +53,9 @@ struct FinetuneOptions {
     double prefixCacheMaxMB = 4096;  ///< larger caches are not built (the prefix is recomputed)
     double weightDecay = 0.01;       ///< AdamW's decoupled weight decay, same for every arm
     std::string outDir;           ///< empty: nothing written
-    /// Non-empty: the first finished run whose id starts with saveRun (default
-    /// "full") is written there as a Hugging Face folder (`--save`).
+    /// Non-empty: of the finished runs whose id starts with saveRun (default
+    /// "full"), the one with the lowest held-out loss is written there as a
+    /// Hugging Face folder (`--save`).
     std::string saveDir;
     std::string saveRun;
 };

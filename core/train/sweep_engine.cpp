@@ -141,6 +141,7 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
     for (const auto& r : runs)
         if (r.arm == Arm::Amp) kMax = std::max(kMax, r.k);
     std::map<std::pair<int, int>, BasisTensors> basisCache;
+    double savedLoss = std::numeric_limits<double>::infinity();
 
     for (const RunSpec& spec : runs) {
         if (stop()) {
@@ -211,9 +212,13 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
         }
         rr.completed = true;
         ++stats.runs;
-        if (!opts.saveDir.empty() && result.savedRunId.empty() && saveRunMatches(spec.id(), opts.saveRun)) {
+        // --save keeps the matching run with the lowest held-out loss so far
+        // (over learning rates and seeds), overwriting the folder atomically.
+        if (!opts.saveDir.empty() && saveRunMatches(spec.id(), opts.saveRun) &&
+            (result.savedRunId.empty() || rr.finalLoss < savedLoss)) {
             saveFinetunedModel(model, suffix, opts.saveDir);
             result.savedRunId = spec.id();
+            savedLoss = rr.finalLoss;
             say("saved " + spec.id() + " to " + opts.saveDir);
         }
         result.runs.push_back(rr);
