@@ -269,17 +269,7 @@ void EfficiencyFrontierView::rebuildPlot() {
 }
 
 void EfficiencyFrontierView::resetView() {
-    double lo = -10, hi = 115;
-    for (int i = 0; i < m_plot->graphCount(); ++i) {
-        bool ok = false;
-        const QCPRange r = m_plot->graph(i)->getValueRange(ok);
-        if (ok) {
-            lo = std::min(lo, r.lower - 15);
-            hi = std::max(hi, r.upper + 15);
-        }
-    }
-    m_plot->xAxis->setRange(0.7, m_maxK * 1.4);
-    m_plot->yAxis->setRange(lo, hi);
+    PlotStyle::fitEfficiencyRange(m_plot, m_maxK);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

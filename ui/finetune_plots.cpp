@@ -267,17 +267,7 @@ void FinetunePlots::setEfficiency(const EfficiencyTable& table) {
     }
     PlotStyle::setLog2Axis(plot->xAxis, m_maxK);
     PlotStyle::setLinearAxis(plot->yAxis);
-    double lo = -10, hi = 115;
-    for (int i = 0; i < plot->graphCount(); ++i) {
-        bool ok = false;
-        const QCPRange r = plot->graph(i)->getValueRange(ok);
-        if (ok) {
-            lo = std::min(lo, r.lower - 15);
-            hi = std::max(hi, r.upper + 15);
-        }
-    }
-    plot->xAxis->setRange(0.7, m_maxK * 1.4);
-    plot->yAxis->setRange(lo, hi);
+    PlotStyle::fitEfficiencyRange(plot, m_maxK);
     updatePlaceholders();
     plot->replot(QCustomPlot::rpQueuedReplot);
 }

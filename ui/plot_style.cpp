@@ -230,6 +230,20 @@ void PlotStyle::setLogAxis(QCPAxis* axis) {
     axis->setNumberPrecision(0);
 }
 
+void PlotStyle::fitEfficiencyRange(QCustomPlot* plot, double maxK) {
+    double lo = -10, hi = 115;
+    for (int i = 0; i < plot->graphCount(); ++i) {
+        bool ok = false;
+        const QCPRange r = plot->graph(i)->getValueRange(ok);
+        if (ok) {
+            lo = std::min(lo, r.lower - 15);
+            hi = std::max(hi, r.upper + 15);
+        }
+    }
+    plot->xAxis->setRange(0.7, maxK * 1.4);
+    plot->yAxis->setRange(lo, hi);
+}
+
 void PlotStyle::setLog2Axis(QCPAxis* axis, double maxValue) {
     axis->setScaleType(QCPAxis::stLogarithmic);
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);

@@ -72,6 +72,9 @@ public:
     /// Log axis with ticks at 1, 2, 4, … up to `maxValue` (for K and ranks).
     static void setLog2Axis(QCPAxis* axis, double maxValue);
     static void setLinearAxis(QCPAxis* axis);
+    /// An efficiency-vs-K plot's view: K from 0.7 to 1.4·maxK, efficiency (%)
+    /// from −10 to 115 widened to every graph's values ± 15.
+    static void fitEfficiencyRange(QCustomPlot* plot, double maxK);
 
     /// A grey hint in the middle of an empty plot ("Open a checkpoint…");
     /// an empty `text` hides it. Survives nothing: clearItems() removes it.
