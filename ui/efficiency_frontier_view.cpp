@@ -226,19 +226,7 @@ void EfficiencyFrontierView::rebuildPlot() {
             y.append(100.0 * r->mean);
             err.append(100.0 * (std::isfinite(r->spread) ? r->spread : 0.0));
         }
-        const QPen pen = armPen(specs[name], 1.6);
-        QCPGraph* g = plot->addGraph();
-        g->setName(name);
-        g->setPen(pen);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), pen.color(), 5));
-        g->setData(x, y);  // sorted by key: LoRA's matched K need not follow its rank order
-        auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
-        bars->setName(name + tr(" ± s.d. over seeds"));
-        bars->removeFromLegend();
-        bars->setDataPlottable(g);
-        bars->setData(err);
-        bars->setPen(QPen(pen.color(), 1.0));
-        bars->setWhiskerWidth(5);
+        PlotStyle::addEfficiencySeries(plot, name, armPen(specs[name], 1.6), x, y, err);
     }
     // K_min as a vertical dashed line in the arm's colour; its text is beside the plot.
     for (const KMin& m : m_frontier.kMin) {

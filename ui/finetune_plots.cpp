@@ -240,19 +240,7 @@ void FinetunePlots::setEfficiency(const EfficiencyTable& table) {
             err.append(100.0 * (std::isfinite(r->spread) ? r->spread : 0.0));
             m_maxK = std::max(m_maxK, xOf(r));
         }
-        const QPen pen = categoryPen(specOf[name], 1.6);
-        QCPGraph* g = plot->addGraph();
-        g->setName(name);
-        g->setPen(pen);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), pen.color(), 5));
-        g->setData(x, y, true);
-        auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
-        bars->setName(name + tr(" ± s.d. over seeds"));
-        bars->removeFromLegend();
-        bars->setDataPlottable(g);
-        bars->setData(err);
-        bars->setPen(QPen(pen.color(), 1.0));
-        bars->setWhiskerWidth(5);
+        PlotStyle::addEfficiencySeries(plot, name, categoryPen(specOf[name], 1.6), x, y, err);
     }
     plot->legend->setVisible(!series.empty());
     PlotStyle::polishLegend(plot);

@@ -244,6 +244,24 @@ void PlotStyle::fitEfficiencyRange(QCustomPlot* plot, double maxK) {
     plot->yAxis->setRange(lo, hi);
 }
 
+QCPGraph* PlotStyle::addEfficiencySeries(QCustomPlot* plot, const QString& name, const QPen& pen,
+                                         const QVector<double>& k, const QVector<double>& efficiency,
+                                         const QVector<double>& err) {
+    QCPGraph* g = plot->addGraph();
+    g->setName(name);
+    g->setPen(pen);
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), pen.color(), 5));
+    g->setData(k, efficiency);  // sorts by K: LoRA's matched K need not follow its rank order
+    auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
+    bars->setName(name + QObject::tr(" ± s.d. over seeds"));
+    bars->removeFromLegend();
+    bars->setDataPlottable(g);
+    bars->setData(err);
+    bars->setPen(QPen(pen.color(), 1.0));
+    bars->setWhiskerWidth(5);
+    return g;
+}
+
 void PlotStyle::setLog2Axis(QCPAxis* axis, double maxValue) {
     axis->setScaleType(QCPAxis::stLogarithmic);
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);

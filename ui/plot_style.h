@@ -10,8 +10,10 @@
 #include <QFont>
 #include <QPen>
 #include <QString>
+#include <QVector>
 
 class QCustomPlot;
+class QCPGraph;
 class QCPAxis;
 class QCPAxisRect;
 class QCPItemStraightLine;
@@ -75,6 +77,12 @@ public:
     /// An efficiency-vs-K plot's view: K from 0.7 to 1.4·maxK, efficiency (%)
     /// from −10 to 115 widened to every graph's values ± 15.
     static void fitEfficiencyRange(QCustomPlot* plot, double maxK);
+    /// One efficiency-vs-K series: a line with circles in `pen`, and error
+    /// bars of ± `err` (s.d. over seeds) kept out of the legend. Points are
+    /// sorted by K.
+    static QCPGraph* addEfficiencySeries(QCustomPlot* plot, const QString& name, const QPen& pen,
+                                         const QVector<double>& k, const QVector<double>& efficiency,
+                                         const QVector<double>& err);
 
     /// A grey hint in the middle of an empty plot ("Open a checkpoint…");
     /// an empty `text` hides it. Survives nothing: clearItems() removes it.
