@@ -21,16 +21,6 @@ namespace {
 
 using Cell = ValueTableModel::Cell;
 
-RunSpec specOf(const EfficiencyRow& r) {
-    RunSpec s;
-    s.arm = r.arm;
-    s.basis = r.basis;
-    s.param = r.param;
-    s.k = r.k;
-    s.matchK = r.matchK;
-    return s;
-}
-
 // The colours of FinetunePlots' efficiency plot, so that an arm looks the
 // same in both: universal blue, per-type vermillion, random green, LoRA purple.
 QPen armPen(const RunSpec& spec, double width) {
@@ -150,7 +140,7 @@ void EfficiencyFrontierView::rebuildTable() {
         const EfficiencyRow& r = fr.row;
         const bool amp = r.arm == Arm::Amp;
         ValueTableModel::Row row(ColumnCount);
-        row[ArmCol] = Cell::fromText(amp ? QStringLiteral("amp") : RunTableModel::armLabel(specOf(r)));
+        row[ArmCol] = Cell::fromText(amp ? QStringLiteral("amp") : RunTableModel::armLabel(r.spec()));
         row[BasisCol] = Cell::fromText(amp ? QString::fromLatin1(basisName(r.basis)) : QStringLiteral("–"));
         row[ParamCol] = Cell::fromText(amp ? QString::fromLatin1(ampParamName(r.param)) : QStringLiteral("–"));
         row[K] = Cell::integer(r.k);
@@ -183,10 +173,7 @@ void EfficiencyFrontierView::rebuildKMin() {
     m_kMinLines.clear();
     QString html;
     for (const KMin& m : m_frontier.kMin) {
-        RunSpec s;
-        s.arm = m.arm;
-        s.basis = m.basis;
-        s.param = m.param;
+        const RunSpec s = m.spec();
         QString text = QString::fromStdString(m.text);
         // The core writes "K_min undefined: …"; beside the plot the arm comes first.
         const QString line = RunTableModel::armLabel(s) + QStringLiteral(": ") + text;
@@ -214,9 +201,9 @@ void EfficiencyFrontierView::rebuildPlot() {
         const EfficiencyRow& r = fr.row;
         m_maxK = std::max(m_maxK, plotK(r));
         if (!r.defined || !std::isfinite(r.mean)) continue;
-        const QString name = RunTableModel::armLabel(specOf(r));
+        const QString name = RunTableModel::armLabel(r.spec());
         series[name].push_back(&r);
-        specs.emplace(name, specOf(r));
+        specs.emplace(name, r.spec());
     }
     if (m_frontier.rows.empty()) m_maxK = 64;
     for (const auto& [name, rows] : series) {
@@ -231,10 +218,7 @@ void EfficiencyFrontierView::rebuildPlot() {
     // K_min as a vertical dashed line in the arm's colour; its text is beside the plot.
     for (const KMin& m : m_frontier.kMin) {
         if (m.k <= 0) continue;
-        RunSpec s;
-        s.arm = m.arm;
-        s.basis = m.basis;
-        s.param = m.param;
+        const RunSpec s = m.spec();
         auto* line = new QCPItemStraightLine(plot);
         line->setSelectable(false);
         line->setPen(QPen(armPen(s, 1).color(), 1.0, Qt::DashLine));

@@ -22,6 +22,17 @@ struct EfficiencyRow {
     double spread = 0.0;          ///< sample std over seeds
     int n = 0;                    ///< seeds
     bool defined = false;         ///< false when the baseline does not learn
+
+    /// The arm this row summarises (seed 0, lr 0).
+    RunSpec spec() const {
+        RunSpec s;
+        s.arm = arm;
+        s.basis = basis;
+        s.param = param;
+        s.k = k;
+        s.matchK = matchK;
+        return s;
+    }
 };
 
 struct EfficiencyTable {

@@ -25,6 +25,15 @@ struct KMin {
     AmpParam param = AmpParam::Residual;
     int k = 0;                         ///< 0: no K is above 0 for every seed
     std::string text;                  ///< "K_min = 16" or "no K has efficiency > 0 in every seed"
+
+    /// The amp arm this K_min belongs to (K, seed and lr unset).
+    RunSpec spec() const {
+        RunSpec s;
+        s.arm = arm;
+        s.basis = basis;
+        s.param = param;
+        return s;
+    }
 };
 
 struct EfficiencyFrontier {
