@@ -1,11 +1,12 @@
 #include "core/format/hf_writer.h"
 
+#include "core/format/safetensors_writer.h"
+#include "core/util/atomic_file.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace ctscope {
 
@@ -23,51 +24,20 @@ std::string hfLlamaName(const std::string& type, int layer) {
     throw std::invalid_argument("hfLlamaName: unknown type " + type);
 }
 
-namespace {
-
-void writeAtomically(const fs::path& file, const std::string& head, const std::vector<NamedTensor>* tensors) {
-    const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error(file.string() + ": cannot write");
-        out.write(head.data(), static_cast<std::streamsize>(head.size()));
-        if (tensors)
-            for (const auto& t : *tensors)
-                out.write(reinterpret_cast<const char*>(t.values.data()),
-                          static_cast<std::streamsize>(t.values.size() * sizeof(float)));
-        if (!out) {
-            out.close();
-            fs::remove(tmp);
-            throw std::runtime_error(file.string() + ": write failed (disk full?)");
-        }
-    }
-    fs::rename(tmp, file);
-}
-
-} // namespace
-
 void writeHfLlamaFolder(const std::string& dir, const ModelConfig& c, const std::vector<NamedTensor>& tensors) {
     fs::create_directories(dir);
-    nlohmann::ordered_json header;
-    uint64_t offset = 0;
+    std::vector<SafetensorsEntry> entries;
+    entries.reserve(tensors.size());
     for (const auto& t : tensors) {
         int64_t n = 1;
         for (auto s : t.shape) n *= s;
         if (n != static_cast<int64_t>(t.values.size()))
             throw std::invalid_argument("writeHfLlamaFolder: tensor " + t.name + " has " +
                                         std::to_string(t.values.size()) + " values for its shape");
-        const uint64_t bytes = static_cast<uint64_t>(n) * 4;
-        header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
-        offset += bytes;
+        entries.push_back({t.name, "F32", t.shape, t.values.data()});
     }
-    header["__metadata__"] = {{"format", "pt"}, {"written_by", "ctscope " CTSCOPE_VERSION}};
-    std::string h = header.dump();
-    h.resize((h.size() + 7) / 8 * 8, ' ');
-    std::string head(8, '\0');
-    const uint64_t len = h.size();
-    for (int i = 0; i < 8; ++i) head[static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xff);
-    head += h;
-    writeAtomically(fs::path(dir) / "model.safetensors", head, &tensors);
+    writeSafetensors((fs::path(dir) / "model.safetensors").string(), entries,
+                     {{"format", "pt"}, {"written_by", "ctscope " CTSCOPE_VERSION}});
 
     nlohmann::ordered_json cfg = {{"architectures", {"LlamaForCausalLM"}},
                                   {"model_type", "llama"},
@@ -85,7 +55,7 @@ void writeHfLlamaFolder(const std::string& dir, const ModelConfig& c, const std:
                                   {"torch_dtype", "float32"},
                                   {"bos_token_id", c.bosId},
                                   {"eos_token_id", c.eosId}};
-    writeAtomically(fs::path(dir) / "config.json", cfg.dump(2) + "\n", nullptr);
+    writeFileAtomically((fs::path(dir) / "config.json").string(), cfg.dump(2) + "\n");
 }
 
 } // namespace ctscope
