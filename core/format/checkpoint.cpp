@@ -27,6 +27,8 @@ const TensorInfo* Checkpoint::find(const std::string& name) const {
 
 const TensorInfo& Checkpoint::require(const std::string& name) const {
     if (const TensorInfo* t = find(name)) return *t;
+    for (const UnsupportedTensor& u : m_unsupported)
+        if (u.name == name) throw FormatError(m_path, "tensor " + detail::quoted(name) + ": " + u.reason);
     throw FormatError(m_path, "tensor " + detail::quoted(name) + ": not in this checkpoint");
 }
 
@@ -42,7 +44,7 @@ std::string Checkpoint::identity() const {
     // config.json is not among the mapped files but decides how tensors are read.
     const ModelConfig& c = m_config;
     out << "|cfg:" << c.arch << ',' << c.dModel << ',' << c.nLayers << ',' << c.nHeads << ',' << c.nKvHeads << ','
-        << c.ffnDim << ',' << c.vocab << ',' << c.tiedEmbeddings;
+        << c.ffnDim << ',' << c.vocab << ',' << c.tiedEmbeddings << ',' << c.headDim();
     return out.str();
 }
 
@@ -120,6 +122,8 @@ std::unique_ptr<Checkpoint> openByMagic(const std::string& path) {
     if (got >= 4 && std::memcmp(head, "GGUF", 4) == 0) return loadGguf(path);
     // safetensors: an 8-byte little-endian header length, then a JSON object.
     if (got >= 9 && head[8] == '{' && head[6] == 0 && head[7] == 0) return loadSafetensorsFile(path);
+    // torch.save's zip archive.
+    if (got >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0) return loadPytorchFile(path);
     // llama2.c: seven int32; take it when they look like model dimensions.
     if (got == sizeof head) {
         int32_t h[7];
@@ -128,9 +132,12 @@ std::unique_ptr<Checkpoint> openByMagic(const std::string& path) {
                                h[0] % h[3] == 0 && h[0] <= (1 << 20) && h[2] <= (1 << 12) && h[3] <= h[0];
         if (plausible) return loadLlama2c(path);
     }
+    // A protocol-2 pickle: torch.save's legacy format, refused with advice. After
+    // llama2.c, whose dim 640 also starts with the bytes 80 02.
+    if (got >= 2 && head[0] == 0x80 && head[1] == 0x02) return loadPytorchFile(path);
     throw FormatError(path,
                       "unrecognised format: expected a Hugging Face folder, a .safetensors, "
-                      ".gguf or llama2.c .bin file, or \"demo\"");
+                      ".gguf, llama2.c .bin or PyTorch .pt/.bin file, or \"demo\"");
 }
 
 }  // namespace
@@ -145,7 +152,9 @@ std::unique_ptr<Checkpoint> openCheckpoint(const std::string& path) {
     const std::string ext = lowerExtension(path);
     if (ext == ".safetensors") return loadSafetensorsFile(path);
     if (ext == ".gguf") return loadGguf(path);
-    if (ext == ".bin") return loadLlama2c(path);
+    if (ext == ".pt" || ext == ".pth") return loadPytorchFile(path);
+    // llama2.c and PyTorch both use .bin: a zip (or legacy torch) header decides.
+    if (ext == ".bin") return detail::isPytorchFile(path) ? loadPytorchFile(path) : loadLlama2c(path);
     return openByMagic(path);
 }
 

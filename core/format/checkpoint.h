@@ -31,14 +31,27 @@ struct TensorInfo {
     int64_t numel() const;
 };
 
+/// A tensor the file holds in a storage type ctscope cannot decode (a GGUF
+/// IQ2_XXS tensor, …): listed with the reason, never read.
+struct UnsupportedTensor {
+    std::string name;
+    std::vector<int64_t> shape;  ///< outermost first
+    std::string reason;          ///< e.g. "GGML type IQ2_XXS (id 16) is not supported for dequantisation"
+};
+
 /// Vocabulary stored inside the checkpoint (GGUF) or a tokenizer file found
 /// next to it. Exactly one of `tokenizerFile` / `tokens` is normally set.
 struct TokenizerSource {
-    std::string tokenizerFile;        ///< SentencePiece .model or llama2.c tokenizer.bin
+    /// SentencePiece .model, llama2.c tokenizer.bin or Hugging Face tokenizer.json
+    std::string tokenizerFile;
     std::vector<std::string> tokens;  ///< GGUF tokenizer.ggml.tokens
     std::vector<float> scores;
     std::vector<int> tokenTypes;
-    std::string ggufModel;            ///< tokenizer.ggml.model, e.g. "llama"
+    std::string ggufModel;            ///< tokenizer.ggml.model, e.g. "llama", "gpt2"
+    std::vector<std::string> merges;  ///< GGUF tokenizer.ggml.merges ("a b", rank order; gpt2 models)
+    std::string ggufPre;              ///< tokenizer.ggml.pre, e.g. "llama-bpe", "qwen2"
+    int ggufAddBos = -1;              ///< tokenizer.ggml.add_bos_token: 0/1, -1 when absent
+    int ggufAddEos = -1;              ///< tokenizer.ggml.add_eos_token: 0/1, -1 when absent
     bool empty() const { return tokenizerFile.empty() && tokens.empty(); }
 };
 
@@ -49,7 +62,7 @@ public:
     Checkpoint& operator=(const Checkpoint&) = delete;
 
     const std::string& path() const { return m_path; }
-    /// "safetensors", "hf-folder", "gguf", "llama2c", "demo"
+    /// "safetensors", "hf-folder", "pytorch" (a torch.save file), "gguf", "llama2c", "demo"
     const std::string& format() const { return m_format; }
     const ModelConfig& config() const { return m_config; }
     const std::vector<TensorInfo>& tensors() const { return m_tensors; }
@@ -62,6 +75,8 @@ public:
     /// Remarks from the loader worth showing the user, e.g. that the config
     /// was guessed from tensor shapes because no config.json was found.
     const std::vector<std::string>& notes() const { return m_notes; }
+    /// Tensors left out of tensors() because their storage type cannot be decoded.
+    const std::vector<UnsupportedTensor>& unsupportedTensors() const { return m_unsupported; }
 
     /// Stable identity for caches: paths, sizes and mtimes of every file,
     /// plus the config's shape fields (config.json is not a mapped file).
@@ -85,9 +100,11 @@ public:
     std::vector<std::shared_ptr<MappedFile>> m_files;
     std::vector<std::shared_ptr<std::vector<uint8_t>>> m_buffers;  ///< in-memory storage
     std::vector<std::string> m_notes;
+    std::vector<UnsupportedTensor> m_unsupported;
 };
 
-/// Opens a HF folder, a .safetensors, .gguf or llama2.c .bin file, or "demo".
+/// Opens a HF folder, a .safetensors, .gguf, llama2.c .bin or PyTorch
+/// (.pt, .pth, zip .bin) file, or "demo".
 /// Throws FormatError with the file and the reason on anything invalid.
 std::unique_ptr<Checkpoint> openCheckpoint(const std::string& path);
 
@@ -95,5 +112,10 @@ std::unique_ptr<Checkpoint> loadSafetensorsFile(const std::string& file);
 std::unique_ptr<Checkpoint> loadHfFolder(const std::string& dir);
 std::unique_ptr<Checkpoint> loadGguf(const std::string& file);
 std::unique_ptr<Checkpoint> loadLlama2c(const std::string& file);
+/// A torch.save zip archive (PyTorch >= 1.6) holding a state dict, possibly
+/// nested ({"model": ...}); tensors are read through a restricted unpickler
+/// and point into the mapped archive. config.json beside it is used as for
+/// safetensors. Legacy (pre-1.6) files are refused with how to re-save them.
+std::unique_ptr<Checkpoint> loadPytorchFile(const std::string& file);
 
 } // namespace ctscope

@@ -116,9 +116,11 @@ void sortByFileOrder(Checkpoint& ck) {
 }
 
 /// Config, Conv1D marks, tokenizer and the cross-checks common to both entry points.
-void finishHf(Checkpoint& ck, const fs::path& dir) {
+void finishHf(Checkpoint& ck, const fs::path& dir, bool sharedStorage = false) {
     if (ck.m_tensors.empty()) throw FormatError(ck.m_path, "holds no tensors");
-    sortByFileOrder(ck);
+    // Pickled tensors stay in state-dict order: torch.save orders storages by
+    // their keys as strings ("0", "1", "10", ...), which scrambles the layers.
+    if (!sharedStorage) sortByFileOrder(ck);
     const fs::path config = dir / "config.json";
     const bool haveConfig = fs::is_regular_file(config);
     if (haveConfig) {
@@ -127,11 +129,15 @@ void finishHf(Checkpoint& ck, const fs::path& dir) {
     } else {
         detail::inferConfigFromShapes(ck);
     }
-    detail::checkNoOverlap(ck);
+    if (sharedStorage)
+        detail::dropAliasedTensors(ck);  // PyTorch views may share bytes; tied weights are listed once
+    else
+        detail::checkNoOverlap(ck);
     detail::checkShapesAgainstConfig(ck, haveConfig);
-    // tokenizer.model (SentencePiece); a llama2.c tokenizer.bin is what
-    // `finetune --save` copies beside a llama2.c checkpoint's fine-tune.
-    for (const char* name : {"tokenizer.model", "tokenizer.bin"}) {
+    // tokenizer.json (Hugging Face's fast tokenizer, what transformers loads
+    // first), else tokenizer.model (SentencePiece); a llama2.c tokenizer.bin
+    // is what `finetune --save` copies beside a llama2.c checkpoint's fine-tune.
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer.bin"}) {
         const fs::path tok = dir / name;
         if (fs::is_regular_file(tok)) {
             ck.m_tokenizer.tokenizerFile = tok.string();
@@ -152,7 +158,9 @@ int mapFile(Checkpoint& ck, const std::string& file) {
     return index;
 }
 
-void loadIndexed(Checkpoint& ck, const fs::path& dir, const fs::path& indexPath) {
+/// A sharded folder's index; `openShard` maps one shard and appends its tensors.
+void loadIndexed(Checkpoint& ck, const fs::path& dir, const fs::path& indexPath,
+                 int (*openShard)(Checkpoint&, const std::string&)) {
     const std::string index = indexPath.string();
     const json j = detail::readJsonFile(index, kMaxHeaderBytes);
     const auto wm = j.is_object() ? j.find("weight_map") : j.end();
@@ -178,7 +186,7 @@ void loadIndexed(Checkpoint& ck, const fs::path& dir, const fs::path& indexPath)
         if (!fs::is_regular_file(p))
             throw FormatError(index, "shard " + detail::quoted(shard) + " (listed for tensor " +
                                          detail::quoted(tensor) + ") does not exist in the folder");
-        fileOf[shard] = mapFile(ck, p.string());
+        fileOf[shard] = openShard(ck, p.string());
     }
     std::unordered_map<std::string, const TensorInfo*> byName;
     for (const TensorInfo& t : ck.m_tensors) byName.emplace(t.name, &t);
@@ -226,6 +234,10 @@ void readSafetensorsHeader(Checkpoint& ck, int fileIndex) {
     }
 }
 
+void finishHfCheckpoint(Checkpoint& ck, const std::string& dir, bool sharedStorage) {
+    finishHf(ck, fs::path(dir), sharedStorage);
+}
+
 }  // namespace detail
 
 std::unique_ptr<Checkpoint> loadSafetensorsFile(const std::string& file) {
@@ -246,8 +258,9 @@ std::unique_ptr<Checkpoint> loadHfFolder(const std::string& dirPath) {
     ck->m_format = "hf-folder";
 
     const fs::path index = dir / "model.safetensors.index.json";
+    bool pickles = false;  // safetensors win when both forms are present
     if (fs::is_regular_file(index)) {
-        loadIndexed(*ck, dir, index);
+        loadIndexed(*ck, dir, index, mapFile);
     } else if (fs::is_regular_file(dir / "model.safetensors")) {
         mapFile(*ck, (dir / "model.safetensors").string());
     } else {
@@ -255,17 +268,21 @@ std::unique_ptr<Checkpoint> loadHfFolder(const std::string& dirPath) {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(dir, ec))
             if (e.is_regular_file() && e.path().extension() == ".safetensors") found.insert(e.path().string());
-        if (found.empty()) {
-            std::string msg =
-                "no model.safetensors, model.safetensors.index.json or other "
-                ".safetensors file in this folder";
-            if (fs::exists(dir / "pytorch_model.bin"))
-                msg += " (pytorch_model.bin is a PyTorch pickle: convert it to safetensors)";
-            throw FormatError(dirPath, msg);
+        const fs::path ptIndex = dir / "pytorch_model.bin.index.json";
+        pickles = found.empty();
+        if (!pickles) {
+            for (const std::string& f : found) mapFile(*ck, f);
+        } else if (fs::is_regular_file(ptIndex)) {
+            loadIndexed(*ck, dir, ptIndex, detail::mapPytorchFile);
+        } else if (fs::is_regular_file(dir / "pytorch_model.bin")) {
+            detail::mapPytorchFile(*ck, (dir / "pytorch_model.bin").string());
+        } else {
+            throw FormatError(dirPath,
+                              "no model.safetensors, model.safetensors.index.json, other .safetensors file, "
+                              "pytorch_model.bin or pytorch_model.bin.index.json in this folder");
         }
-        for (const std::string& f : found) mapFile(*ck, f);
     }
-    finishHf(*ck, dir);
+    finishHf(*ck, dir, pickles);
     return ck;
 }
 
