@@ -1,14 +1,13 @@
 #include "core/format/dtype.h"
 
+#include "core/format/gguf_quant.h"
+
 #include <cstring>
 #include <limits>
 
 namespace ctscope {
 
 namespace {
-
-constexpr uint64_t kQ8Block = 32;
-constexpr uint64_t kQ8BlockBytes = 2 + kQ8Block;  // F16 scale + 32 int8
 
 uint32_t floatBits(float f) {
     uint32_t u;
@@ -30,22 +29,71 @@ uint16_t loadU16(const uint8_t* p) {
 
 }  // namespace
 
-std::optional<uint64_t> dtypeBytes(DType t, uint64_t count) {
-    constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+uint32_t dtypeBlockSize(DType t) {
     switch (t) {
         case DType::F32:
-            if (count > kMax / 4) return std::nullopt;
-            return count * 4;
         case DType::F16:
         case DType::BF16:
-            if (count > kMax / 2) return std::nullopt;
-            return count * 2;
+            return 1;
         case DType::Q8_0:
-            if (count % kQ8Block != 0) return std::nullopt;
-            if (count / kQ8Block > kMax / kQ8BlockBytes) return std::nullopt;
-            return count / kQ8Block * kQ8BlockBytes;
+        case DType::Q4_0:
+        case DType::Q4_1:
+        case DType::Q5_0:
+        case DType::Q5_1:
+            return 32;
+        case DType::Q2_K:
+        case DType::Q3_K:
+        case DType::Q4_K:
+        case DType::Q5_K:
+        case DType::Q6_K:
+        case DType::Q8_K:
+            return 256;
     }
-    return std::nullopt;
+    return 1;
+}
+
+uint32_t dtypeBlockBytes(DType t) {
+    // ggml's block structs (ggml-common.h), packed.
+    switch (t) {
+        case DType::F32:
+            return 4;
+        case DType::F16:
+        case DType::BF16:
+            return 2;
+        case DType::Q8_0:
+            return 34;  // F16 d, 32 int8
+        case DType::Q4_0:
+            return 18;  // F16 d, 16 bytes of nibbles
+        case DType::Q4_1:
+            return 20;  // F16 d and m, nibbles
+        case DType::Q5_0:
+            return 22;  // F16 d, 32 fifth bits, nibbles
+        case DType::Q5_1:
+            return 24;
+        case DType::Q2_K:
+            return 84;  // 16 scale bytes, 64 bytes of 2-bit q, F16 d and dmin
+        case DType::Q3_K:
+            return 110;  // 32 hmask, 64 q, 12 scale bytes, F16 d
+        case DType::Q4_K:
+            return 144;  // F16 d and dmin, 12 scale bytes, 128 bytes of nibbles
+        case DType::Q5_K:
+            return 176;  // as Q4_K plus 32 bytes of fifth bits
+        case DType::Q6_K:
+            return 210;  // 128 low nibbles, 64 high pairs, 16 int8 scales, F16 d
+        case DType::Q8_K:
+            return 292;  // F32 d, 256 int8, 16 int16 sums
+    }
+    return 4;
+}
+
+bool dtypeQuantised(DType t) { return dtypeBlockSize(t) > 1; }
+
+std::optional<uint64_t> dtypeBytes(DType t, uint64_t count) {
+    const uint64_t block = dtypeBlockSize(t);
+    const uint64_t bytes = dtypeBlockBytes(t);
+    if (count % block != 0) return std::nullopt;
+    if (count / block > std::numeric_limits<uint64_t>::max() / bytes) return std::nullopt;
+    return count / block * bytes;
 }
 
 const char* dtypeName(DType t) {
@@ -58,6 +106,26 @@ const char* dtypeName(DType t) {
             return "BF16";
         case DType::Q8_0:
             return "Q8_0";
+        case DType::Q4_0:
+            return "Q4_0";
+        case DType::Q4_1:
+            return "Q4_1";
+        case DType::Q5_0:
+            return "Q5_0";
+        case DType::Q5_1:
+            return "Q5_1";
+        case DType::Q2_K:
+            return "Q2_K";
+        case DType::Q3_K:
+            return "Q3_K";
+        case DType::Q4_K:
+            return "Q4_K";
+        case DType::Q5_K:
+            return "Q5_K";
+        case DType::Q6_K:
+            return "Q6_K";
+        case DType::Q8_K:
+            return "Q8_K";
     }
     return "?";
 }
@@ -74,13 +142,8 @@ void convertToFloat(DType t, const void* src, uint64_t count, float* dst) {
         case DType::BF16:
             for (uint64_t i = 0; i < count; ++i) dst[i] = bf16ToFloat(loadU16(p + 2 * i));
             return;
-        case DType::Q8_0:
-            for (uint64_t b = 0; b < count / kQ8Block; ++b) {
-                const uint8_t* block = p + b * kQ8BlockBytes;
-                const float scale = halfToFloat(loadU16(block));
-                for (uint64_t i = 0; i < kQ8Block; ++i)
-                    dst[b * kQ8Block + i] = scale * static_cast<float>(static_cast<int8_t>(block[2 + i]));
-            }
+        default:
+            dequantizeBlocks(t, p, count / dtypeBlockSize(t), dst);
             return;
     }
 }

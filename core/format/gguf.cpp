@@ -1,12 +1,18 @@
 // GGUF v2/v3 (llama.cpp). Every count and length is checked against the bytes
 // that remain before anything is allocated.
 #include "core/format/checkpoint.h"
+#include "core/format/gguf_reader.h"
+#include "core/format/gguf_split.h"
+#include "core/format/gguf_tensors.h"
 #include "core/format/loader_internal.h"
 #include "core/format/mapped_file.h"
 #include "core/util/error.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace ctscope {
 
@@ -49,48 +55,11 @@ struct Value {
 constexpr uint64_t kMaxKeptArray = uint64_t{1} << 24;
 
 bool keepArray(const std::string& key) {
-    return key == "tokenizer.ggml.tokens" || key == "tokenizer.ggml.scores" || key == "tokenizer.ggml.token_type";
+    return key == "tokenizer.ggml.tokens" || key == "tokenizer.ggml.scores" || key == "tokenizer.ggml.token_type" ||
+           key == "tokenizer.ggml.merges";
 }
 
-class Reader {
-public:
-    Reader(const MappedFile& f) : m_file(f.path()), m_p(f.data()), m_size(f.size()) {}
-
-    uint64_t pos() const { return m_pos; }
-    uint64_t left() const { return m_size - m_pos; }
-    const std::string& file() const { return m_file; }
-
-    void need(uint64_t n, const char* what) const {
-        if (n > left())
-            throw FormatError(m_file, std::string("truncated ") + what + ": needs " + std::to_string(n) +
-                                          " bytes at offset " + std::to_string(m_pos) + ", the file has " +
-                                          std::to_string(m_size) + " bytes");
-    }
-    template <typename T>
-    T read(const char* what) {
-        need(sizeof(T), what);
-        T v;
-        std::memcpy(&v, m_p + m_pos, sizeof v);
-        m_pos += sizeof v;
-        return v;
-    }
-    std::string string(const char* what) {
-        const auto n = read<uint64_t>(what);
-        if (n > left())  // checked before the string is allocated
-            throw FormatError(m_file, std::string("string length ") + std::to_string(n) + " at offset " +
-                                          std::to_string(m_pos - 8) + " (" + what +
-                                          ") runs past the end of the file (truncated or corrupt)");
-        std::string s(reinterpret_cast<const char*>(m_p + m_pos), static_cast<size_t>(n));
-        m_pos += n;
-        return s;
-    }
-
-private:
-    std::string m_file;
-    const uint8_t* m_p;
-    uint64_t m_size;
-    uint64_t m_pos = 0;
-};
+using Reader = detail::GgufReader;
 
 uint64_t minEncodedSize(uint32_t type) {
     switch (type) {
@@ -191,22 +160,6 @@ Value readValue(Reader& r, uint32_t type, const std::string& key, const std::str
     return v;
 }
 
-struct GgmlType {
-    uint32_t id;
-    const char* name;
-};
-constexpr GgmlType kGgmlNames[] = {
-    {0, "F32"},  {1, "F16"},   {2, "Q4_0"},  {3, "Q4_1"},  {6, "Q5_0"},  {7, "Q5_1"},  {8, "Q8_0"},
-    {9, "Q8_1"}, {10, "Q2_K"}, {11, "Q3_K"}, {12, "Q4_K"}, {13, "Q5_K"}, {14, "Q6_K"}, {15, "Q8_K"},
-    {24, "I8"},  {25, "I16"},  {26, "I32"},  {27, "I64"},  {28, "F64"},  {30, "BF16"},
-};
-
-std::string ggmlTypeName(uint32_t id) {
-    for (const GgmlType& t : kGgmlNames)
-        if (t.id == id) return std::string(" (") + t.name + ")";
-    return "";
-}
-
 class Metadata {
 public:
     Metadata(const std::string& file, std::map<std::string, Value> kv) : m_file(file), m_kv(std::move(kv)) {}
@@ -260,6 +213,89 @@ private:
     std::map<std::string, Value> m_kv;
 };
 
+/// Reads a GGUF header and its metadata, leaving `r` at the tensor infos.
+Metadata readHeader(Reader& r, uint64_t& nTensors) {
+    const std::string& file = r.file();
+    const uint64_t size = r.left();
+    r.need(4, "header");
+    const auto magic = r.read<uint32_t>("header");
+    if (std::memcmp(&magic, "GGUF", 4) != 0) throw FormatError(file, "bad magic: not a GGUF file (expected \"GGUF\")");
+    const auto version = r.read<uint32_t>("header");
+    if (version != 2 && version != 3)
+        throw FormatError(file, "GGUF version " + std::to_string(version) + " is not supported (expected 2 or 3)");
+    nTensors = r.read<uint64_t>("header");
+    const auto nKv = r.read<uint64_t>("header");
+    // The smallest tensor entry takes 24 bytes, the smallest key/value 13.
+    if (nTensors > r.left() / 24)
+        throw FormatError(file, "tensor count " + std::to_string(nTensors) + " is absurd for a file of " +
+                                    std::to_string(size) + " bytes");
+    if (nKv > r.left() / 13)
+        throw FormatError(file, "metadata count " + std::to_string(nKv) + " is absurd for a file of " +
+                                    std::to_string(size) + " bytes");
+    std::map<std::string, Value> kv;
+    for (uint64_t k = 0; k < nKv; ++k) {
+        std::string key = r.string("metadata key");
+        const auto type = r.read<uint32_t>("metadata");
+        kv[key] = readValue(r, type, key, "metadata " + detail::quoted(key), 0);
+    }
+    return Metadata(file, std::move(kv));
+}
+
+uint64_t alignmentOf(const Metadata& md, const std::string& file) {
+    const auto a = static_cast<uint64_t>(md.integer("general.alignment", 32, 1, 1 << 30));
+    if ((a & (a - 1)) != 0)
+        throw FormatError(file, "general.alignment " + std::to_string(a) + " is not a power of two");
+    return a;
+}
+
+/// Checks the split.* metadata of every shard (gguf-split writes split.no,
+/// split.count and split.tensors.count into each) and reads the tensors of
+/// shards 2..N. A single file passes when split.count is absent, 0 (what
+/// gguf-split --merge leaves) or 1.
+void readOtherShards(const Metadata& first, uint64_t firstTensors, Checkpoint& ck) {
+    const auto n = static_cast<int64_t>(ck.m_files.size());
+    const std::string& file = ck.m_files[0]->path();
+    const int64_t count = first.integer("split.count", 0, 0, 65535);
+    if (std::max<int64_t>(count, 1) != n) {
+        char name[40];
+        std::snprintf(name, sizeof name, "-00001-of-%05lld.gguf", static_cast<long long>(count));
+        throw FormatError(file, n == 1 ? "metadata 'split.count' says this is one of " + std::to_string(count) +
+                                             " shards, but the file name does not end in " + name +
+                                             ", so the other shards cannot be found"
+                                       : "the name says " + std::to_string(n) + " shards, but metadata 'split.count' is " +
+                                             std::to_string(count));
+    }
+    if (n == 1) {
+        detail::noteUnsupportedTensors(ck);
+        return;
+    }
+    const int64_t expected = first.integer("split.tensors.count", -1, 0, INT32_MAX);
+    uint64_t total = firstTensors;
+    for (int64_t s = 0; s < n; ++s) {
+        const std::string& shard = ck.m_files[static_cast<size_t>(s)]->path();
+        std::optional<Metadata> own;
+        uint64_t nTensors = 0;
+        std::optional<Reader> r;
+        if (s > 0) {
+            r.emplace(*ck.m_files[static_cast<size_t>(s)]);
+            own.emplace(readHeader(*r, nTensors));
+        }
+        const Metadata& md = s == 0 ? first : *own;
+        const int64_t no = md.integer("split.no", std::nullopt, 0, 65535);
+        const int64_t cnt = md.integer("split.count", std::nullopt, 0, 65535);
+        if (no != s || cnt != n)
+            throw FormatError(shard, "metadata says shard " + std::to_string(no + 1) + " of " + std::to_string(cnt) +
+                                         ", its name shard " + std::to_string(s + 1) + " of " + std::to_string(n));
+        if (s == 0) continue;
+        detail::readGgufTensorInfos(*r, nTensors, alignmentOf(md, shard), ck, static_cast<int>(s));
+        total += nTensors;
+    }
+    if (expected >= 0 && total != static_cast<uint64_t>(expected))
+        throw FormatError(file, "metadata 'split.tensors.count' is " + std::to_string(expected) + " but the " +
+                                    std::to_string(n) + " shards hold " + std::to_string(total) + " tensors");
+    detail::noteUnsupportedTensors(ck);
+}
+
 void readTokenizer(const Metadata& md, const std::string& file, TokenizerSource& tok) {
     tok.ggufModel = md.string("tokenizer.ggml.model", "");
     if (const Value* tokens = md.array("tokenizer.ggml.tokens", true)) tok.tokens = tokens->strings;
@@ -273,49 +309,37 @@ void readTokenizer(const Metadata& md, const std::string& file, TokenizerSource&
     if (!tok.tokenTypes.empty() && tok.tokenTypes.size() != tok.tokens.size())
         throw FormatError(file, "tokenizer.ggml.token_type has " + std::to_string(tok.tokenTypes.size()) +
                                     " entries for " + std::to_string(tok.tokens.size()) + " tokens");
+    // Byte-level BPE ("gpt2"): the merges in rank order and the pre-tokenizer's name.
+    if (const Value* merges = md.array("tokenizer.ggml.merges", true)) tok.merges = merges->strings;
+    tok.ggufPre = md.string("tokenizer.ggml.pre", "");
+    if (md.find("tokenizer.ggml.add_bos_token"))
+        tok.ggufAddBos = static_cast<int>(md.integer("tokenizer.ggml.add_bos_token", 0, 0, 1));
+    if (md.find("tokenizer.ggml.add_eos_token"))
+        tok.ggufAddEos = static_cast<int>(md.integer("tokenizer.ggml.add_eos_token", 0, 0, 1));
 }
 
 }  // namespace
 
-std::unique_ptr<Checkpoint> loadGguf(const std::string& file) {
+std::unique_ptr<Checkpoint> loadGguf(const std::string& path) {
+    // A split GGUF opens as one checkpoint; its first shard holds the metadata.
+    const std::vector<std::string> shards = detail::ggufShardPaths(path);
+    const std::string& file = shards.front();
     auto ck = std::make_unique<Checkpoint>();
     ck->m_path = file;
     ck->m_format = "gguf";
-    ck->m_files.push_back(std::make_shared<MappedFile>(file));
-    const MappedFile& mf = *ck->m_files[0];
-    Reader r(mf);
-
-    r.need(4, "header");
-    if (std::memcmp(mf.data(), "GGUF", 4) != 0)
-        throw FormatError(file, "bad magic: not a GGUF file (expected \"GGUF\")");
-    r.read<uint32_t>("header");
-    const auto version = r.read<uint32_t>("header");
-    if (version != 2 && version != 3)
-        throw FormatError(file, "GGUF version " + std::to_string(version) + " is not supported (expected 2 or 3)");
-    const auto nTensors = r.read<uint64_t>("header");
-    const auto nKv = r.read<uint64_t>("header");
-    // The smallest tensor entry takes 24 bytes, the smallest key/value 13.
-    if (nTensors > r.left() / 24)
-        throw FormatError(file, "tensor count " + std::to_string(nTensors) + " is absurd for a file of " +
-                                    std::to_string(mf.size()) + " bytes");
-    if (nKv > r.left() / 13)
-        throw FormatError(file, "metadata count " + std::to_string(nKv) + " is absurd for a file of " +
-                                    std::to_string(mf.size()) + " bytes");
-
-    std::map<std::string, Value> kv;
-    for (uint64_t k = 0; k < nKv; ++k) {
-        std::string key = r.string("metadata key");
-        const auto type = r.read<uint32_t>("metadata");
-        kv[key] = readValue(r, type, key, "metadata " + detail::quoted(key), 0);
-    }
-    const Metadata md(file, std::move(kv));
+    for (const std::string& s : shards) ck->m_files.push_back(std::make_shared<MappedFile>(s));
+    Reader r(*ck->m_files[0]);
+    uint64_t nTensors = 0;
+    const Metadata md = readHeader(r, nTensors);
 
     const std::string arch = md.string("general.architecture", "");
     if (arch.empty()) throw FormatError(file, "metadata 'general.architecture' is missing");
-    if (arch != "llama" && arch != "mistral" && arch != "qwen2")
-        throw FormatError(file, "architecture '" + arch + "' is not supported (expected llama, mistral or qwen2)");
+    // Any architecture opens for analysis (tensors are classified by name);
+    // the training engine runs the Llama family only.
     ModelConfig& c = ck->m_config;
-    c.arch = "llama";
+    c.modelType = arch;
+    const bool llamaFamily = arch == "llama" || arch == "mistral" || arch == "qwen2" || arch == "qwen3";
+    c.arch = llamaFamily ? "llama" : arch;
     c.dModel = static_cast<int>(md.integer(arch + ".embedding_length", std::nullopt, 1, 1 << 20));
     c.nLayers = static_cast<int>(md.integer(arch + ".block_count", std::nullopt, 1, 1 << 16));
     c.ffnDim = static_cast<int>(md.integer(arch + ".feed_forward_length", std::nullopt, 1, 1 << 24));
@@ -325,11 +349,21 @@ std::unique_ptr<Checkpoint> loadGguf(const std::string& file) {
     c.ropeTheta = md.number(arch + ".rope.freq_base", 10000.0);
     c.normEps = md.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
     // llama.cpp's converter permutes Llama's q/k into Meta's pair layout;
-    // Qwen2 keeps HF's (NEOX rope in llama.cpp).
-    c.ropeLayout = arch == "qwen2" ? RopeLayout::HalfSplit : RopeLayout::Interleaved;
+    // Qwen2, Qwen3 and the others keep HF's (NEOX rope in llama.cpp).
+    c.ropeLayout = arch == "llama" || arch == "mistral" ? RopeLayout::Interleaved : RopeLayout::HalfSplit;
+    c.explicitHeadDim = static_cast<int>(md.integer(arch + ".attention.key_length", 0, 0, 1 << 20));
+    c.ropeScaling.type = md.string(arch + ".rope.scaling.type", "");
+    if (c.ropeScaling.type == "none") c.ropeScaling.type.clear();
+    c.ropeScaling.factor = md.number(arch + ".rope.scaling.factor", 1.0);
+    c.ropeScaling.originalMaxPositions =
+        static_cast<int>(md.integer(arch + ".rope.scaling.original_context_length", 0, 0, 1 << 30));
+    c.slidingWindow = static_cast<int>(md.integer(arch + ".attention.sliding_window", 0, 0, 1 << 30));
+    c.nExperts = static_cast<int>(md.integer(arch + ".expert_count", 0, 0, 1 << 16));
+    c.nExpertsPerToken = static_cast<int>(md.integer(arch + ".expert_used_count", 0, 0, 1 << 16));
+    c.expertFfnDim = static_cast<int>(md.integer(arch + ".expert_feed_forward_length", 0, 0, 1 << 24));
     c.bosId = static_cast<int>(md.integer("tokenizer.ggml.bos_token_id", 1, 0, 1 << 30));
     c.eosId = static_cast<int>(md.integer("tokenizer.ggml.eos_token_id", 2, 0, 1 << 30));
-    if (c.dModel % c.nHeads != 0 || c.nHeads % c.nKvHeads != 0)
+    if ((c.explicitHeadDim == 0 && c.dModel % c.nHeads != 0) || c.nHeads % c.nKvHeads != 0)
         throw FormatError(file, "head counts " + std::to_string(c.nHeads) + "/" + std::to_string(c.nKvHeads) +
                                     " do not divide embedding_length " + std::to_string(c.dModel));
     const uint64_t alignment = static_cast<uint64_t>(md.integer("general.alignment", 32, 1, 1 << 30));
@@ -337,83 +371,21 @@ std::unique_ptr<Checkpoint> loadGguf(const std::string& file) {
         throw FormatError(file, "general.alignment " + std::to_string(alignment) + " is not a power of two");
     readTokenizer(md, file, ck->m_tokenizer);
 
-    std::vector<uint64_t> offsets;  // relative to the data section
-    for (uint64_t k = 0; k < nTensors; ++k) {
-        TensorInfo t;
-        t.name = r.string("tensor name");
-        const std::string what = "tensor " + detail::quoted(t.name) + ": ";
-        const auto nDims = r.read<uint32_t>("tensor info");
-        if (nDims > 4)
-            throw FormatError(file, what + "has " + std::to_string(nDims) + " dimensions, at most 4 expected");
-        std::vector<int64_t> dims;  // innermost first, as stored
-        for (uint32_t d = 0; d < nDims; ++d) {
-            const auto v = r.read<uint64_t>("tensor info");
-            if (v > static_cast<uint64_t>(INT64_MAX))
-                throw FormatError(file, what + "dimension " + std::to_string(d) + " is absurd");
-            dims.push_back(static_cast<int64_t>(v));
-        }
-        const auto typeId = r.read<uint32_t>("tensor info");
-        const auto offset = r.read<uint64_t>("tensor info");
-        DType type;
-        switch (typeId) {
-            case 0:
-                type = DType::F32;
-                break;
-            case 1:
-                type = DType::F16;
-                break;
-            case 8:
-                type = DType::Q8_0;
-                break;
-            case 30:
-                type = DType::BF16;
-                break;
-            default:
-                throw FormatError(file, what + "ggml type " + std::to_string(typeId) + ggmlTypeName(typeId) +
-                                            " is not supported (expected F32, F16, BF16 or Q8_0)");
-        }
-        t.shape.assign(dims.rbegin(), dims.rend());
-        t.dtype = type;
-        const auto numel = detail::numelChecked(t.shape);
-        if (!numel) throw FormatError(file, what + "shape " + detail::shapeString(t.shape) + " overflows 64 bits");
-        if (type == DType::Q8_0 && !dims.empty() && dims[0] % 32 != 0)
-            throw FormatError(file, what + "Q8_0 rows of " + std::to_string(dims[0]) + " are not whole blocks of 32");
-        const auto bytes = dtypeBytes(type, static_cast<uint64_t>(*numel));
-        if (!bytes) throw FormatError(file, what + "shape " + detail::shapeString(t.shape) + " overflows 64 bits");
-        if (offset % alignment != 0)
-            throw FormatError(file, what + "offset " + std::to_string(offset) + " is not a multiple of the alignment " +
-                                        std::to_string(alignment));
-        t.nbytes = *bytes;
-        ck->m_tensors.push_back(std::move(t));
-        offsets.push_back(offset);
-    }
+    detail::readGgufTensorInfos(r, nTensors, alignment, *ck, 0);
+    readOtherShards(md, nTensors, *ck);
+    if (ck->m_tensors.empty())
+        throw FormatError(file, ck->m_unsupported.empty() ? "holds no tensors" : "holds no tensors ctscope can decode");
 
-    const uint64_t dataStart = (r.pos() + alignment - 1) / alignment * alignment;
-    const uint64_t dataSize = dataStart <= mf.size() ? mf.size() - dataStart : 0;
-    for (size_t k = 0; k < offsets.size(); ++k) {
-        TensorInfo& t = ck->m_tensors[k];
-        const auto end = detail::addChecked(offsets[k], t.nbytes);
-        if (!end || *end > dataSize)
-            throw FormatError(file, "tensor " + detail::quoted(t.name) + ": data at offset " +
-                                        std::to_string(offsets[k]) + " (+" + std::to_string(t.nbytes) +
-                                        " bytes) lies beyond the end of the file; the data section holds " +
-                                        std::to_string(dataSize) + " bytes");
-        t.offset = dataStart + offsets[k];
-        t.data = mf.data() + t.offset;
-        t.fileIndex = 0;
-    }
-    if (ck->m_tensors.empty()) throw FormatError(file, "holds no tensors");
-
-    const TensorInfo* embed = ck->find("token_embd.weight");
-    if (!embed || embed->shape.size() != 2) throw FormatError(file, "tensor 'token_embd.weight' is missing or not 2-D");
-    if (embed->shape[0] < 1 || embed->shape[0] > (1 << 24))
-        throw FormatError(file, "tensor 'token_embd.weight': " + std::to_string(embed->shape[0]) +
+    const std::vector<int64_t>* embed = detail::ggufTensorShape(*ck, "token_embd.weight");
+    if (!embed || embed->size() != 2) throw FormatError(file, "tensor 'token_embd.weight' is missing or not 2-D");
+    if ((*embed)[0] < 1 || (*embed)[0] > (1 << 24))
+        throw FormatError(file, "tensor 'token_embd.weight': " + std::to_string((*embed)[0]) +
                                     " rows, expected a vocabulary of 1 to 2^24 tokens");
-    c.vocab = static_cast<int>(md.integer(arch + ".vocab_size", embed->shape[0], 1, 1 << 24));
+    c.vocab = static_cast<int>(md.integer(arch + ".vocab_size", (*embed)[0], 1, 1 << 24));
     if (!ck->m_tokenizer.tokens.empty() && ck->m_tokenizer.tokens.size() != static_cast<size_t>(c.vocab))
         throw FormatError(file, "tokenizer.ggml.tokens has " + std::to_string(ck->m_tokenizer.tokens.size()) +
                                     " tokens, the embedding " + std::to_string(c.vocab) + " rows");
-    c.tiedEmbeddings = ck->find("output.weight") == nullptr;
+    c.tiedEmbeddings = detail::ggufTensorShape(*ck, "output.weight") == nullptr;
     detail::checkNoOverlap(*ck);
     detail::checkShapesAgainstConfig(*ck, true);
     return ck;
