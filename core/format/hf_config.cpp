@@ -1,14 +1,15 @@
-// Model configs for safetensors checkpoints: Hugging Face config.json, or a
-// guess from the tensor shapes when there is none.
+// Hugging Face config.json, read generically: any model_type with a width
+// (hidden_size, n_embd or d_model). Fields the analysis does not need may be
+// missing; config_from_shapes.cpp fills them from the tensors.
+#include "core/format/config_from_shapes.h"
 #include "core/format/loader_internal.h"
-#include "core/format/tensor_role.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 
 namespace ctscope::detail {
@@ -35,51 +36,69 @@ json readJsonFile(const std::string& file, uint64_t maxBytes) {
 
 namespace {
 
+constexpr int64_t kMaxWidth = int64_t{1} << 20;
+constexpr int64_t kMaxCount = int64_t{1} << 24;
+
+/// Reads keys from the text model's object first (text_config of a
+/// multimodal config), then from the top level; each field may have aliases.
 class ConfigReader {
 public:
-    ConfigReader(const std::string& file, const json& j) : m_file(file), m_j(j) {}
+    ConfigReader(const std::string& file, const json& text, const json& top) : m_file(file), m_text(text), m_top(top) {}
 
-    int integer(const char* key, std::optional<int64_t> fallback, int64_t lo, int64_t hi) const {
-        const auto it = m_j.find(key);
-        if (it == m_j.end() || it->is_null()) {
-            if (fallback) return static_cast<int>(*fallback);
-            throw FormatError(
-                m_file, std::string("missing '") + key + "', which " + "a config.json of this model_type must have");
-        }
-        double v = 0;
-        if (it->is_number_integer() && it->is_number_unsigned())
-            v = static_cast<double>(it->get<uint64_t>());
-        else if (it->is_number())
-            v = it->get<double>();
+    /// The first of `keys` present and not null, as (key, value).
+    std::pair<const char*, const json*> find(std::initializer_list<const char*> keys) const {
+        for (const json* obj : {&m_text, &m_top})
+            for (const char* k : keys)
+                if (const auto it = obj->find(k); it != obj->end() && !it->is_null()) return {k, &*it};
+        return {nullptr, nullptr};
+    }
+
+    /// An integer in [lo, hi]; 0 when absent (unknown: filled from shapes).
+    int integer(std::initializer_list<const char*> keys, int64_t lo, int64_t hi) const {
+        const auto [key, v] = find(keys);
+        if (!v) return 0;
+        double x = 0;
+        if (v->is_number_integer() && v->is_number_unsigned())
+            x = static_cast<double>(v->get<uint64_t>());
+        else if (v->is_number())
+            x = v->get<double>();
         else
-            throw FormatError(m_file, std::string("'") + key + "' is " + it->dump() + ", expected an integer");
-        if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
-            throw FormatError(m_file, std::string("'") + key + "' is " + it->dump() + ", expected an integer in [" +
+            throw FormatError(m_file, std::string("'") + key + "' is " + v->dump() + ", expected an integer");
+        if (x != std::floor(x) || x < static_cast<double>(lo) || x > static_cast<double>(hi))
+            throw FormatError(m_file, std::string("'") + key + "' is " + v->dump() + ", expected an integer in [" +
                                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
-        return static_cast<int>(v);
+        return static_cast<int>(x);
     }
 
-    double number(const char* key, double fallback) const {
-        const auto it = m_j.find(key);
-        if (it == m_j.end() || it->is_null()) return fallback;
-        if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() <= 0)
-            throw FormatError(m_file, std::string("'") + key + "' is " + it->dump() + ", expected a positive number");
-        return it->get<double>();
+    int required(std::initializer_list<const char*> keys, int64_t lo, int64_t hi) const {
+        const int v = integer(keys, lo, hi);
+        if (v == 0)
+            throw FormatError(m_file, std::string("missing '") + *keys.begin() +
+                                          "', which a config.json of this model_type must have");
+        return v;
     }
 
-    bool boolean(const char* key, bool fallback) const {
-        const auto it = m_j.find(key);
-        if (it == m_j.end() || it->is_null()) return fallback;
-        if (!it->is_boolean())
-            throw FormatError(m_file, std::string("'") + key + "' is " + it->dump() + ", expected true or false");
-        return it->get<bool>();
+    double number(std::initializer_list<const char*> keys, double fallback) const {
+        const auto [key, v] = find(keys);
+        if (!v) return fallback;
+        if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() <= 0)
+            throw FormatError(m_file, std::string("'") + key + "' is " + v->dump() + ", expected a positive number");
+        return v->get<double>();
+    }
+
+    bool boolean(std::initializer_list<const char*> keys, bool fallback) const {
+        const auto [key, v] = find(keys);
+        if (!v) return fallback;
+        if (!v->is_boolean())
+            throw FormatError(m_file, std::string("'") + key + "' is " + v->dump() + ", expected true or false");
+        return v->get<bool>();
     }
 
     /// Token ids may be an int, a list of ints (several EOS ids) or null.
     int tokenId(const char* key, int fallback) const {
-        const auto it = m_j.find(key);
-        if (it == m_j.end()) return fallback;
-        const json& v = it->is_array() && !it->empty() ? it->front() : *it;
+        const auto [k, found] = find({key});
+        if (!found) return fallback;
+        const json& v = found->is_array() && !found->empty() ? found->front() : *found;
         if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= std::numeric_limits<int>::max())
             return static_cast<int>(v.get<int64_t>());
         return fallback;
@@ -87,140 +106,111 @@ public:
 
 private:
     const std::string& m_file;
-    const json& m_j;
+    const json& m_text;
+    const json& m_top;
 };
 
-constexpr int64_t kMaxWidth = int64_t{1} << 20;
-constexpr int64_t kMaxCount = int64_t{1} << 24;
+/// rope_scaling as written; a malformed one is recorded, not fatal: the
+/// analysis does not need it, and the training engine refuses it.
+RopeScaling readRopeScaling(const json* v) {
+    RopeScaling s;
+    if (!v) return s;
+    if (!v->is_object()) {
+        s.type = "invalid";
+        s.invalid = "rope_scaling is " + v->dump() + ", expected an object";
+        return s;
+    }
+    const auto type = v->contains("rope_type") ? v->find("rope_type") : v->find("type");
+    if (type == v->end() || !type->is_string()) {
+        s.type = "invalid";
+        s.invalid = "rope_scaling has no 'rope_type' string";
+        return s;
+    }
+    s.type = type->get<std::string>();
+    auto num = [&](const char* key, double& out, bool required) {
+        const auto it = v->find(key);
+        if (it != v->end() && it->is_number() && std::isfinite(it->get<double>())) {
+            out = it->get<double>();
+        } else if (required && s.invalid.empty()) {
+            s.invalid = "rope_scaling of type '" + s.type + "' lacks a numeric '" + key + "'";
+        }
+    };
+    const bool llama3 = s.type == "llama3";
+    if (s.active()) num("factor", s.factor, s.type != "longrope");
+    num("low_freq_factor", s.lowFreqFactor, llama3);
+    num("high_freq_factor", s.highFreqFactor, llama3);
+    double orig = 0;
+    num("original_max_position_embeddings", orig, llama3);
+    if (orig > 0 && orig < static_cast<double>(int64_t{1} << 30)) s.originalMaxPositions = static_cast<int>(orig);
+    if (llama3 && s.invalid.empty() && (s.factor <= 0 || s.highFreqFactor <= s.lowFreqFactor || s.originalMaxPositions <= 0))
+        s.invalid = "rope_scaling llama3 needs factor > 0, high_freq_factor > low_freq_factor and a positive "
+                    "original_max_position_embeddings";
+    return s;
+}
 
 }  // namespace
 
 ModelConfig parseHfConfig(const std::string& file) {
-    const json j = readJsonFile(file, 16u << 20);
-    if (!j.is_object()) throw FormatError(file, "expected a JSON object");
-    std::string type;
-    if (const auto it = j.find("model_type"); it != j.end() && it->is_string())
-        type = it->get<std::string>();
-    else if (j.contains("n_embd"))
-        type = "gpt2";
-    else if (j.contains("hidden_size"))
-        type = "llama";
-    else
-        throw FormatError(file, "missing 'model_type' (expected llama, mistral, qwen2 or gpt2)");
+    const json top = readJsonFile(file, 16u << 20);
+    if (!top.is_object()) throw FormatError(file, "expected a JSON object");
+    // Multimodal configs (Gemma 3, LLaVA, ...) nest the language model's fields.
+    const json* text = &top;
+    if (const auto it = top.find("text_config"); it != top.end() && it->is_object()) text = &*it;
+    const ConfigReader r(file, *text, top);
 
-    const ConfigReader r(file, j);
     ModelConfig c;
-    c.ropeLayout = RopeLayout::HalfSplit;
-    if (type == "llama" || type == "mistral" || type == "qwen2") {
+    if (const auto [k, v] = r.find({"model_type"}); v && v->is_string()) c.modelType = v->get<std::string>();
+    const bool gpt2 = c.modelType == "gpt2" || (c.modelType.empty() && r.find({"n_embd"}).second);
+    if (c.modelType.empty() && !gpt2 && !r.find({"hidden_size", "d_model"}).second)
+        throw FormatError(file, "missing 'model_type' and 'hidden_size': not a Hugging Face model config");
+    if (gpt2 && c.modelType.empty()) c.modelType = "gpt2";
+    if (c.modelType.empty() || isLlamaFamily(c.modelType))
         c.arch = "llama";
-        c.dModel = r.integer("hidden_size", std::nullopt, 1, kMaxWidth);
-        c.nLayers = r.integer("num_hidden_layers", std::nullopt, 1, 1 << 16);
-        c.nHeads = r.integer("num_attention_heads", std::nullopt, 1, c.dModel);
-        c.nKvHeads = r.integer("num_key_value_heads", c.nHeads, 1, c.nHeads);
-        c.ffnDim = r.integer("intermediate_size", std::nullopt, 1, kMaxCount);
-        c.vocab = r.integer("vocab_size", std::nullopt, 1, kMaxCount);
-        c.maxSeq = r.integer("max_position_embeddings", 2048, 1, int64_t{1} << 30);
-        c.ropeTheta = r.number("rope_theta", 10000.0);
-        c.normEps = r.number("rms_norm_eps", 1e-6);
-        c.tiedEmbeddings = r.boolean("tie_word_embeddings", false);
-        c.bosId = r.tokenId("bos_token_id", 1);
-        c.eosId = r.tokenId("eos_token_id", 2);
-        if (c.dModel % c.nHeads != 0)
-            throw FormatError(file, "hidden_size " + std::to_string(c.dModel) +
-                                        " is not a multiple of num_attention_heads " + std::to_string(c.nHeads));
-        if (c.nHeads % c.nKvHeads != 0)
-            throw FormatError(file, "num_attention_heads " + std::to_string(c.nHeads) +
-                                        " is not a multiple of num_key_value_heads " + std::to_string(c.nKvHeads));
-        const int headDim = r.integer("head_dim", c.headDim(), 1, kMaxWidth);
-        if (headDim != c.headDim())
-            throw FormatError(file, "head_dim " + std::to_string(headDim) +
-                                        " differs from hidden_size / num_attention_heads = " +
-                                        std::to_string(c.headDim()) + "; not supported");
-    } else if (type == "gpt2") {
-        c.arch = "gpt2";
-        c.dModel = r.integer("n_embd", std::nullopt, 1, kMaxWidth);
-        c.nLayers = r.integer("n_layer", std::nullopt, 1, 1 << 16);
-        c.nHeads = r.integer("n_head", std::nullopt, 1, c.dModel);
-        c.nKvHeads = c.nHeads;
-        c.ffnDim = r.integer("n_inner", 4 * int64_t{c.dModel}, 1, kMaxCount);
-        c.vocab = r.integer("vocab_size", std::nullopt, 1, kMaxCount);
-        c.maxSeq = r.integer("n_positions", 1024, 1, int64_t{1} << 30);
-        c.normEps = r.number("layer_norm_epsilon", 1e-5);
-        c.tiedEmbeddings = r.boolean("tie_word_embeddings", true);
-        c.bosId = r.tokenId("bos_token_id", 50256);
-        c.eosId = r.tokenId("eos_token_id", 50256);
-        if (c.dModel % c.nHeads != 0)
-            throw FormatError(file, "n_embd " + std::to_string(c.dModel) + " is not a multiple of n_head " +
-                                        std::to_string(c.nHeads));
-    } else {
-        throw FormatError(file, "model_type '" + type + "' is not supported (expected llama, mistral, qwen2 or gpt2)");
-    }
-    return c;
-}
-
-void inferConfigFromShapes(Checkpoint& ck) {
-    ModelConfig& c = ck.m_config;
-    c = ModelConfig{};
-    const TensorInfo* embed = nullptr;
-    bool hasHead = false;
-    for (const TensorInfo& t : ck.m_tensors) {
-        const Role r = classifyTensor(t.name).role;
-        if (r == Role::Embed && !embed) embed = &t;
-        if (r == Role::Head) hasHead = true;
-        if (r == Role::QkvFused || r == Role::PosEmbed) c.arch = "gpt2";
-    }
-    if (!embed || embed->shape.size() != 2 || embed->shape[1] < 1 || embed->shape[1] > kMaxWidth ||
-        embed->shape[0] < 1 || embed->shape[0] > kMaxCount)
-        throw FormatError(ck.m_path,
-                          "no config.json beside it, and no 2-D token embedding to "
-                          "infer d_model and the vocabulary from");
-    c.vocab = static_cast<int>(embed->shape[0]);
-    c.dModel = static_cast<int>(embed->shape[1]);
-    markConv1D(ck);
-
-    // [out, in] of the first tensor of a role, undoing Conv1D storage.
-    auto outIn = [&](Role role) -> std::optional<std::pair<int64_t, int64_t>> {
-        for (const TensorInfo& t : ck.m_tensors) {
-            if (classifyTensor(t.name).role != role || t.shape.size() != 2) continue;
-            return t.transposed ? std::make_pair(t.shape[1], t.shape[0]) : std::make_pair(t.shape[0], t.shape[1]);
-        }
-        return std::nullopt;
-    };
-    int maxLayer = -1;
-    for (const TensorInfo& t : ck.m_tensors) {
-        const TensorRole r = classifyTensor(t.name);
-        if (isMatrixType(r.role) || r.role == Role::QkvFused) maxLayer = std::max(maxLayer, r.layer);
-    }
-    if (maxLayer < 0)
-        throw FormatError(ck.m_path,
-                          "no config.json beside it, and no transformer block "
-                          "tensors to count the layers from");
-    c.nLayers = maxLayer + 1;
-
-    int64_t ffn = 4 * int64_t{c.dModel};
-    if (auto s = outIn(Role::Gate))
-        ffn = s->first;
-    else if (auto u = outIn(Role::Up))
-        ffn = u->first;
-    else if (auto dn = outIn(Role::Down))
-        ffn = dn->second;
-    c.ffnDim = static_cast<int>(std::clamp<int64_t>(ffn, 1, kMaxCount));
-
-    c.nHeads = std::max(1, c.dModel / 64);
-    while (c.dModel % c.nHeads != 0) --c.nHeads;
-    c.nKvHeads = c.nHeads;
-    if (auto k = outIn(Role::K); k && k->first % c.headDim() == 0) {
-        const auto kv = k->first / c.headDim();
-        if (kv >= 1 && kv <= c.nHeads && c.nHeads % kv == 0) c.nKvHeads = static_cast<int>(kv);
-    }
-    if (auto pos = outIn(Role::PosEmbed)) c.maxSeq = static_cast<int>(std::min<int64_t>(pos->first, kMaxCount));
-    c.tiedEmbeddings = !hasHead;
+    else
+        c.arch = c.modelType;  // analysis only; the training engine says what it lacks
     c.ropeLayout = RopeLayout::HalfSplit;
-    c.normEps = c.arch == "gpt2" ? 1e-5 : 1e-6;
-    ck.m_notes.push_back("no config.json beside the checkpoint: config inferred from tensor shapes (d_model " +
-                         std::to_string(c.dModel) + ", " + std::to_string(c.nLayers) + " layers, vocab " +
-                         std::to_string(c.vocab) + ", ffn " + std::to_string(c.ffnDim) +
-                         "); heads assumed d_model/64 = " + std::to_string(c.nHeads));
+
+    c.dModel = r.required({"hidden_size", "n_embd", "d_model"}, 1, kMaxWidth);
+    c.nLayers = r.integer({"num_hidden_layers", "n_layer", "n_layers"}, 1, 1 << 16);
+    c.nHeads = r.integer({"num_attention_heads", "n_head", "n_heads"}, 1, kMaxWidth);
+    c.nKvHeads = r.integer({"num_key_value_heads", "n_kv_heads"}, 1, kMaxWidth);
+    if (r.boolean({"multi_query_attention"}, false)) c.nKvHeads = 1;  // hf_olmo
+    if (c.nKvHeads == 0 && c.nHeads > 0) c.nKvHeads = c.nHeads;  // transformers' default: no GQA
+    c.explicitHeadDim = r.integer({"head_dim"}, 1, kMaxWidth);
+    c.ffnDim = r.integer({"intermediate_size", "n_inner"}, 1, kMaxCount);
+    if (gpt2 && c.ffnDim == 0) c.ffnDim = 4 * c.dModel;
+    if (c.modelType == "hf_olmo" && c.ffnDim == 0) {
+        // ff_proj holds [up; gate]: mlp_hidden_size (or mlp_ratio × d_model) rows in all.
+        const int total = r.integer({"mlp_hidden_size"}, 2, kMaxCount);
+        const int ratio = r.integer({"mlp_ratio"}, 1, 1 << 10);
+        c.ffnDim = total > 0 ? total / 2 : ratio * c.dModel / 2;
+    }
+    // hf_olmo pads the embedding to embedding_size rows.
+    c.vocab = r.integer({"embedding_size", "vocab_size"}, 1, kMaxCount);
+    const int maxSeq = r.integer({"max_position_embeddings", "n_positions", "max_sequence_length"}, 1, int64_t{1} << 30);
+    c.maxSeq = maxSeq > 0 ? maxSeq : (gpt2 ? 1024 : 2048);
+    c.ropeTheta = r.number({"rope_theta"}, 10000.0);
+    c.normEps = r.number({"rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon"}, gpt2 ? 1e-5 : 1e-6);
+    const bool tiedByDefault = gpt2 || c.modelType.rfind("gemma", 0) == 0;
+    c.tiedEmbeddings = r.boolean({"tie_word_embeddings", "weight_tying"}, tiedByDefault);
+    c.bosId = r.tokenId("bos_token_id", gpt2 ? 50256 : 1);
+    c.eosId = r.tokenId("eos_token_id", gpt2 ? 50256 : 2);
+    c.ropeScaling = readRopeScaling(r.find({"rope_scaling"}).second);
+    if (c.ropeScaling.originalMaxPositions == 0)
+        c.ropeScaling.originalMaxPositions = r.integer({"original_max_position_embeddings"}, 1, int64_t{1} << 30);
+    c.partialRotary = r.number({"partial_rotary_factor"}, 1.0);
+    if (r.boolean({"use_sliding_window"}, true)) c.slidingWindow = r.integer({"sliding_window"}, 1, int64_t{1} << 30);
+    c.nExperts = r.integer({"num_local_experts", "num_experts", "n_routed_experts"}, 1, 1 << 16);
+    c.nExpertsPerToken = r.integer({"num_experts_per_tok"}, 1, 1 << 16);
+    c.expertFfnDim = r.integer({"moe_intermediate_size"}, 1, kMaxCount);
+
+    if (c.nHeads > 0 && c.nKvHeads > 0 && (c.nKvHeads > c.nHeads || c.nHeads % c.nKvHeads != 0))
+        throw FormatError(file, "num_attention_heads " + std::to_string(c.nHeads) +
+                                    " is not a multiple of num_key_value_heads " + std::to_string(c.nKvHeads));
+    if (c.nHeads > 0 && c.explicitHeadDim == 0 && c.dModel % c.nHeads != 0)
+        throw FormatError(file, "hidden_size " + std::to_string(c.dModel) + " is not a multiple of num_attention_heads " +
+                                    std::to_string(c.nHeads) + " and no head_dim is given");
+    return c;
 }
 
 }  // namespace ctscope::detail

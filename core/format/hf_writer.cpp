@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 namespace ctscope {
 
@@ -24,7 +25,8 @@ std::string hfLlamaName(const std::string& type, int layer) {
     throw std::invalid_argument("hfLlamaName: unknown type " + type);
 }
 
-void writeHfLlamaFolder(const std::string& dir, const ModelConfig& c, const std::vector<NamedTensor>& tensors) {
+void writeHfLlamaFolder(const std::string& dir, const ModelConfig& c, const std::vector<NamedTensor>& tensors,
+                        bool biases) {
     fs::create_directories(dir);
     std::vector<SafetensorsEntry> entries;
     entries.reserve(tensors.size());
@@ -55,6 +57,30 @@ void writeHfLlamaFolder(const std::string& dir, const ModelConfig& c, const std:
                                   {"torch_dtype", "float32"},
                                   {"bos_token_id", c.bosId},
                                   {"eos_token_id", c.eosId}};
+    static const std::pair<const char*, const char*> kClasses[] = {{"mistral", "MistralForCausalLM"},
+                                                                  {"qwen2", "Qwen2ForCausalLM"},
+                                                                  {"qwen3", "Qwen3ForCausalLM"}};
+    for (const auto& [type, cls] : kClasses)
+        if (c.modelType == type) {
+            cfg["model_type"] = type;
+            cfg["architectures"] = {cls};
+        }
+    cfg["head_dim"] = c.headDim();
+    if (c.ropeScaling.active()) {
+        nlohmann::ordered_json rs = {{"rope_type", c.ropeScaling.type}, {"factor", c.ropeScaling.factor}};
+        if (c.ropeScaling.type == "llama3") {
+            rs["low_freq_factor"] = c.ropeScaling.lowFreqFactor;
+            rs["high_freq_factor"] = c.ropeScaling.highFreqFactor;
+            rs["original_max_position_embeddings"] = c.ropeScaling.originalMaxPositions;
+        }
+        cfg["rope_scaling"] = rs;
+    } else {
+        cfg["rope_scaling"] = nullptr;
+    }
+    cfg["sliding_window"] = c.slidingWindow > 0 ? nlohmann::ordered_json(c.slidingWindow) : nlohmann::ordered_json();
+    if (c.modelType == "qwen2" || c.modelType == "qwen3") cfg["use_sliding_window"] = false;
+    // Qwen2 always has q/k/v biases; Llama, Mistral and Qwen3 say whether they do.
+    if (c.modelType != "qwen2") cfg["attention_bias"] = biases;
     writeFileAtomically((fs::path(dir) / "config.json").string(), cfg.dump(2) + "\n");
 }
 

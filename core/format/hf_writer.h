@@ -20,7 +20,10 @@ std::string hfLlamaName(const std::string& type, int layer);
 
 /// Writes `dir`/config.json and `dir`/model.safetensors atomically (temp +
 /// rename). q/k must already be in HF's rotate_half layout when config says
-/// HalfSplit. Throws std::runtime_error naming the file on failure.
-void writeHfLlamaFolder(const std::string& dir, const ModelConfig& config, const std::vector<NamedTensor>& tensors);
+/// HalfSplit. config.json carries the model_type (llama, mistral, qwen2,
+/// qwen3) and its class, head_dim, rope_scaling, the sliding window and
+/// `attention_bias` (= `biases`). Throws std::runtime_error naming the file.
+void writeHfLlamaFolder(const std::string& dir, const ModelConfig& config, const std::vector<NamedTensor>& tensors,
+                        bool biases = false);
 
 } // namespace ctscope

@@ -1,5 +1,7 @@
 // Validation shared by every loader: checked arithmetic, overlap of tensor
 // bytes and tensor shapes against the model config.
+#include "core/format/checkpoint_roles.h"
+#include "core/format/config_from_shapes.h"
 #include "core/format/loader_internal.h"
 #include "core/format/mapped_file.h"
 #include "core/format/tensor_role.h"
@@ -7,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <unordered_set>
 
 namespace ctscope::detail {
@@ -69,89 +72,105 @@ void checkNoOverlap(const Checkpoint& ck) {
     }
 }
 
-void checkShapesAgainstConfig(const Checkpoint& ck, bool strict) {
+namespace {
+
+/// What a tensor of a role must look like, as [out, in] (or [n] for vectors);
+/// -1 for a dimension that is not checked.
+struct Expected {
+    std::vector<int64_t> want;
+    std::string rule;
+    int dSide = 1;             ///< index of the d_model dimension in `want` (-1: none)
+    bool fromShapes = false;   ///< a config field it depends on was itself taken from the shapes
+};
+
+std::optional<Expected> expectedShape(const ModelConfig& c, const TensorRole& r, const InferredFields& inf) {
+    const int64_t d = c.dModel, hd = c.headDim(), H = c.nHeads, KV = c.nKvHeads;
+    const bool attnInf = inf.heads || inf.kvHeads || inf.headDim;
+    const bool expert = r.expert >= 0 || r.stackedExperts;
+    // An expert's width is moe_intermediate_size; a shared expert's is not checked.
+    const int64_t ffn = r.sharedExpert ? -1 : expert ? (c.expertFfnDim > 0 ? c.expertFfnDim : c.ffnDim) : c.ffnDim;
+    switch (r.role) {
+        case Role::Embed:
+        case Role::Head: return Expected{{c.vocab, d}, "[vocab, d_model]", 1, inf.vocab};
+        case Role::Q: return Expected{{H * hd, d}, "[n_heads*head_dim, d_model]", 1, attnInf};
+        case Role::K:
+        case Role::V: return Expected{{KV * hd, d}, "[n_kv_heads*head_dim, d_model]", 1, attnInf};
+        case Role::O: return Expected{{d, H * hd}, "[d_model, n_heads*head_dim]", 0, attnInf};
+        case Role::Gate:
+        case Role::Up: return Expected{{ffn, d}, expert ? "[expert_ffn_dim, d_model]" : "[ffn_dim, d_model]", 1, inf.ffn};
+        case Role::Down: return Expected{{d, ffn}, expert ? "[d_model, expert_ffn_dim]" : "[d_model, ffn_dim]", 0, inf.ffn};
+        case Role::QkvFused:
+            return Expected{{(H + 2 * KV) * hd, d}, "[(n_heads+2*n_kv_heads)*head_dim, d_model]", 1, attnInf};
+        case Role::GateUpFused:
+        case Role::UpGateFused: return Expected{{2 * c.ffnDim, d}, "[2*ffn_dim, d_model]", 1, inf.ffn};
+        case Role::PosEmbed: return Expected{{-1, d}, "[positions, d_model]", 1, false};
+        case Role::AttnNorm:
+        case Role::FfnNorm:
+        case Role::FinalNorm:
+        case Role::ExtraNorm: return Expected{{d}, "[d_model]", 0, false};
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+void checkShapesAgainstConfig(Checkpoint& ck, bool strict) {
+    std::vector<TensorRole> roles = classifyCheckpoint(ck);
+    const InferredFields inferred = completeConfigFromShapes(ck, roles, strict);
+    roles = classifyCheckpoint(ck);  // ffn_dim may be known now
     const ModelConfig& c = ck.m_config;
     const int64_t d = c.dModel;
-    const int64_t hd = c.headDim();
     std::unordered_set<std::string> seen;
-    for (const TensorInfo& t : ck.m_tensors) {
+    for (size_t i = 0; i < ck.m_tensors.size(); ++i) {
+        const TensorInfo& t = ck.m_tensors[i];
+        const TensorRole& r = roles[i];
         const std::string file = tensorFile(ck, t);
         const std::string what = "tensor " + quoted(t.name) + ": ";
         if (!seen.insert(t.name).second) throw FormatError(file, what + "appears twice");
-
-        const TensorRole r = classifyTensor(t.name);
-
-        // Expected [out, in], and the rule it comes from.
-        std::vector<int64_t> want;
-        std::string rule;
-        bool inputSide = true;
-        switch (r.role) {
-            case Role::Embed:
-            case Role::Head:
-                want = {c.vocab, d};
-                rule = "[vocab, d_model]";
-                break;
-            case Role::Q:
-                want = {c.nHeads * hd, d};
-                rule = "[n_heads*head_dim, d_model]";
-                break;
-            case Role::K:
-            case Role::V:
-                want = {c.nKvHeads * hd, d};
-                rule = "[n_kv_heads*head_dim, d_model]";
-                break;
-            case Role::O:
-                want = {d, c.nHeads * hd};
-                rule = "[d_model, n_heads*head_dim]";
-                break;
-            case Role::Gate:
-            case Role::Up:
-                want = {c.ffnDim, d};
-                rule = "[ffn_dim, d_model]";
-                break;
-            case Role::Down:
-                want = {d, c.ffnDim};
-                rule = "[d_model, ffn_dim]";
-                inputSide = false;
-                break;
-            case Role::QkvFused:
-                want = {3 * d, d};
-                rule = "[3*d_model, d_model]";
-                break;
-            case Role::PosEmbed:
-                want = {-1, d};
-                rule = "[positions, d_model]";
-                break;
-            case Role::AttnNorm:
-            case Role::FfnNorm:
-            case Role::FinalNorm:
-                want = {d};
-                rule = "[d_model]";
-                break;
-            default:
-                continue;
-        }
-        if (r.layer >= c.nLayers)
+        if (r.layer >= 0 && r.layer >= c.nLayers && r.role != Role::Multimodal && r.role != Role::Unknown)
             throw FormatError(file, what + "belongs to block " + std::to_string(r.layer) + " but the config has " +
                                         std::to_string(c.nLayers) + " layers");
+
+        if (r.role == Role::QkNorm) {
+            // One head (Qwen3, Gemma 3), all q or all kv heads (OLMo-2).
+            const int64_t hd = c.headDim(), w = t.shape.size() == 1 ? t.shape[0] : -1;
+            const bool ok = w == hd || w == c.nHeads * hd || w == c.nKvHeads * hd;
+            if (!ok && strict && !inferred.heads)
+                throw FormatError(file, what + "shape " + shapeString(t.shape) + ", expected a q/k norm of head_dim " +
+                                            std::to_string(hd) + " or n_heads*head_dim " + std::to_string(c.nHeads * hd) +
+                                            " or n_kv_heads*head_dim " + std::to_string(c.nKvHeads * hd));
+            continue;
+        }
+        std::optional<Expected> e = expectedShape(c, r, inferred);
+        if (!e) continue;
         std::vector<int64_t> got = t.shape;
+        std::string stackNote;
+        if (r.stackedExperts && got.size() == 3) {
+            if (c.nExperts > 0 && got[0] != c.nExperts && strict)
+                throw FormatError(file, what + "shape " + shapeString(t.shape) + " stacks " + std::to_string(got[0]) +
+                                            " experts, the config has " + std::to_string(c.nExperts));
+            got.erase(got.begin());
+            stackNote = " (one expert of the stack)";
+        }
         if (t.transposed && got.size() == 2) std::swap(got[0], got[1]);
+        std::vector<int64_t>& want = e->want;
         bool ok = got.size() == want.size();
         if (ok && want.size() == 1) ok = got[0] == want[0];
         if (ok && want.size() == 2) {
-            const bool dSide = inputSide ? got[1] == d : got[0] == d;
-            const bool other = want[inputSide ? 0 : 1] < 0 || (inputSide ? got[0] == want[0] : got[1] == want[1]);
-            ok = dSide && (other || !strict);
+            const size_t ds = static_cast<size_t>(e->dSide), other = 1 - ds;
+            const bool dOk = got[ds] == d;
+            const bool otherOk = want[other] < 0 || got[other] == want[other];
+            ok = dOk && (otherOk || !strict || e->fromShapes);
         }
         if (ok) continue;
         for (int64_t& w : want)
             if (w < 0) w = got.empty() ? 0 : got[0];
-        const std::string stored = t.transposed ? " (stored [in, out])" : "";
-        if (!strict && want.size() == 2)
+        const std::string stored = (t.transposed ? " (stored [in, out])" : "") + stackNote;
+        if ((!strict || e->fromShapes) && want.size() == 2)
             throw FormatError(file, what + "shape " + shapeString(t.shape) + stored +
-                                        " has no d_model side: expected " + rule + " with d_model " +
+                                        " has no d_model side: expected " + e->rule + " with d_model " +
                                         std::to_string(d));
-        throw FormatError(file, what + "shape " + shapeString(t.shape) + stored + ", expected " + rule + " = " +
+        throw FormatError(file, what + "shape " + shapeString(t.shape) + stored + ", expected " + e->rule + " = " +
                                     shapeString(want) + " from the config (d_model " + std::to_string(d) + ")");
     }
 }

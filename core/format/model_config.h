@@ -14,8 +14,27 @@ enum class RopeLayout {
     Interleaved,  ///< Meta / llama2.c / GGUF: (2i, 2i+1)
 };
 
+/// `rope_scaling` of config.json (or GGUF `rope.scaling.*`), as read. Which
+/// types the training engine applies is its own business (llama_model.h).
+struct RopeScaling {
+    std::string type;              ///< "" (none), "linear", "llama3", "dynamic", "yarn", "longrope", ...
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;    ///< llama3
+    double highFreqFactor = 4.0;   ///< llama3
+    int originalMaxPositions = 0;  ///< original_max_position_embeddings (llama3, yarn); 0 when not given
+    std::string invalid;           ///< what is wrong with it as written ("" when well-formed)
+    /// False for no scaling ("" or "default").
+    bool active() const { return !type.empty() && type != "default"; }
+};
+
 struct ModelConfig {
-    std::string arch = "llama";  ///< "llama" (Llama, Mistral, Qwen2) or "gpt2"
+    /// What the training engine can run: "llama" (Llama, Mistral, Qwen2,
+    /// Qwen3, and configs guessed from shapes), "gpt2", or else the model_type
+    /// itself (analysis only).
+    std::string arch = "llama";
+    /// config.json `model_type` (the text model's, for multimodal configs),
+    /// or GGUF `general.architecture`; "" when the source does not say.
+    std::string modelType;
     int dModel = 0;
     int nLayers = 0;
     int nHeads = 0;
@@ -29,8 +48,24 @@ struct ModelConfig {
     bool tiedEmbeddings = false;
     int bosId = 1;
     int eosId = 2;
+    /// head_dim when the source gives it (Gemma, Qwen3, Mistral-Nemo: it may
+    /// differ from d_model / n_heads); 0 when it does not.
+    int explicitHeadDim = 0;
+    /// Per-head RMSNorm of q and k before RoPE (Qwen3, Gemma 3): set when the
+    /// checkpoint holds q_norm / k_norm tensors.
+    bool qkNorm = false;
+    RopeScaling ropeScaling;
+    double partialRotary = 1.0;  ///< fraction of head_dim that RoPE rotates (StableLM: 0.25)
+    int slidingWindow = 0;       ///< attention window in tokens; 0 for full causal attention
+    int nExperts = 0;            ///< routed experts per MoE layer; 0 for a dense model
+    int nExpertsPerToken = 0;
+    int expertFfnDim = 0;        ///< an expert's hidden width (moe_intermediate_size); 0 when not given
 
-    int headDim() const { return nHeads > 0 ? dModel / nHeads : 0; }
+    /// The config's head_dim when given, else d_model / n_heads.
+    int headDim() const {
+        if (explicitHeadDim > 0) return explicitHeadDim;
+        return nHeads > 0 ? dModel / nHeads : 0;
+    }
 };
 
 } // namespace ctscope

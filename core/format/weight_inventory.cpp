@@ -1,8 +1,11 @@
 #include "core/format/weight_inventory.h"
 
 #include "core/format/checkpoint.h"
+#include "core/format/checkpoint_roles.h"
 #include "core/format/loader_internal.h"
 #include "core/util/error.h"
+
+#include <utility>
 
 namespace ctscope {
 
@@ -13,33 +16,67 @@ const char* skipReason(Role r) {
         case Role::AttnNorm:
         case Role::FfnNorm:
         case Role::FinalNorm:
+        case Role::ExtraNorm:
             return "norm weight: a vector, outside the nine matrix types";
+        case Role::QkNorm:
+            return "q/k norm weight (RMSNorm of the queries and keys): a vector, outside the nine matrix types";
         case Role::Bias:
             return "bias (or attention-mask buffer): outside the nine matrix types";
         case Role::PosEmbed:
             return "learned position embedding (GPT-2 wpe): outside the nine matrix types";
         case Role::RopeFreqs:
             return "RoPE frequency table: fixed, not a learned weight";
+        case Role::Router:
+            return "MoE router (expert gate): picks experts per token, outside the nine matrix types";
+        case Role::Multimodal:
+            return "vision/multimodal tower or projector: not part of the language model";
         default:
             return "unrecognised tensor name: not one of the nine matrix types";
     }
+}
+
+struct Part {
+    Role type;
+    const char* suffix;
+    int64_t rows;
+};
+
+/// The parts of a fused tensor with `rows` outputs, in stored order.
+std::vector<Part> fusedParts(const ModelConfig& c, Role role, int64_t rows, int64_t cols, const std::string& file,
+                             const std::string& what) {
+    if (role == Role::QkvFused) {
+        const int64_t hd = c.headDim(), q = c.nHeads * hd, kv = c.nKvHeads * hd;
+        if (q <= 0 || kv <= 0 || q + 2 * kv != rows)
+            throw FormatError(file, what + ": a fused q/k/v weight needs " + std::to_string(q + 2 * kv) +
+                                        " outputs ((n_heads " + std::to_string(c.nHeads) + " + 2 × n_kv_heads " +
+                                        std::to_string(c.nKvHeads) + ") × head_dim " + std::to_string(hd) +
+                                        ", d_model " + std::to_string(cols) + ")");
+        return {{Role::Q, "[q]", q}, {Role::K, "[k]", kv}, {Role::V, "[v]", kv}};
+    }
+    if (rows % 2 != 0 || (c.ffnDim > 0 && rows != 2 * int64_t{c.ffnDim}))
+        throw FormatError(file, what + ": a fused gate/up weight needs 2 × ffn_dim = " +
+                                    std::to_string(2 * int64_t{c.ffnDim}) + " outputs");
+    if (role == Role::GateUpFused) return {{Role::Gate, "[gate]", rows / 2}, {Role::Up, "[up]", rows / 2}};
+    return {{Role::Up, "[up]", rows / 2}, {Role::Gate, "[gate]", rows / 2}};  // OLMo: x, gate = chunk(2)
 }
 
 }  // namespace
 
 WeightInventory buildInventory(const Checkpoint& ckpt) {
     const ModelConfig& cfg = ckpt.config();
+    const std::vector<TensorRole> roles = classifyCheckpoint(ckpt);
     WeightInventory inv;
     inv.dModel = cfg.dModel;
     bool hasHead = false;
-    for (const TensorInfo& t : ckpt.tensors())
-        if (classifyTensor(t.name).role == Role::Head) hasHead = true;
+    for (const TensorRole& r : roles)
+        if (r.role == Role::Head) hasHead = true;
     inv.tiedHead = cfg.tiedEmbeddings || !hasHead;
 
-    for (const TensorInfo& t : ckpt.tensors()) {
-        const TensorRole role = classifyTensor(t.name);
-        const bool matrix = isMatrixType(role.role) || role.role == Role::QkvFused;
-        if (!matrix) {
+    const std::vector<TensorInfo>& tensors = ckpt.tensors();
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        const TensorInfo& t = tensors[i];
+        const TensorRole& role = roles[i];
+        if (!isMatrixOrFused(role.role)) {
             inv.skipped.push_back({t.name, skipReason(role.role)});
             continue;
         }
@@ -49,47 +86,70 @@ WeightInventory buildInventory(const Checkpoint& ckpt) {
         }
         const std::string file = detail::tensorFile(ckpt, t);
         const std::string what = "tensor " + detail::quoted(t.name) + ": shape " + detail::shapeString(t.shape);
-        if (t.shape.size() != 2)
+        const bool stacked = role.stackedExperts && t.shape.size() == 3;
+        if (t.shape.size() != 2 && !stacked)
             throw FormatError(file, what + " is not a matrix, expected 2-D for a " + roleName(role.role) + " weight");
-        const int64_t rows = t.transposed ? t.shape[1] : t.shape[0];
-        const int64_t cols = t.transposed ? t.shape[0] : t.shape[1];
-        const bool inputSide = role.role != Role::Down;
-        const int64_t dSide = inputSide ? cols : rows;
-        if (dSide != cfg.dModel)
-            throw FormatError(file, what + " has no d_model side: its " + (inputSide ? "input" : "output") +
-                                        " side is " + std::to_string(dSide) + ", expected d_model " +
-                                        std::to_string(cfg.dModel));
+        const auto [rows, cols] = outInShape(t);
+        // The d_model side by shape: the input side for every type but down
+        // (output side); o [d_model, n_heads·head_dim] uses its output side
+        // when n_heads·head_dim ≠ d_model (Gemma, Qwen3, Mistral-Nemo).
+        const bool usual = role.role != Role::Down;
+        const int64_t usualSide = usual ? cols : rows;
+        const bool flipO = role.role == Role::O && cols != cfg.dModel && rows == cfg.dModel;
+        if (usualSide != cfg.dModel && !flipO)
+            throw FormatError(file, what + " has no d_model side: its " + (usual ? "input" : "output") + " side is " +
+                                        std::to_string(usualSide) + ", expected d_model " + std::to_string(cfg.dModel));
+        const bool inputSide = flipO ? false : usual;
 
         WeightMatrix m;
         m.name = t.name;
         m.tensor = t.name;
         m.layer = role.layer;
+        m.expert = role.expert;
+        m.sharedExpert = role.sharedExpert;
         m.rows = rows;
         m.cols = cols;
         m.inputSide = inputSide;
-        if (role.role != Role::QkvFused) {
+        if (stacked) {
+            m.type = role.role;
+            for (int64_t e = 0; e < t.shape[0]; ++e) {
+                WeightMatrix part = m;
+                part.name = t.name + "[expert " + std::to_string(e) + "]";
+                part.expert = static_cast<int>(e);
+                part.rowBegin = e * rows;
+                inv.matrices.push_back(part);
+            }
+            continue;
+        }
+        if (isMatrixType(role.role)) {
             m.type = role.role;
             inv.matrices.push_back(m);
             continue;
         }
-        if (rows != 3 * cols)
-            throw FormatError(file, what + ": a fused q/k/v weight needs " + std::to_string(3 * cols) +
-                                        " outputs (3 × d_model " + std::to_string(cols) + ")");
-        const std::pair<Role, const char*> parts[] = {{Role::Q, "[q]"}, {Role::K, "[k]"}, {Role::V, "[v]"}};
-        for (int p = 0; p < 3; ++p) {
+        int64_t begin = 0;
+        for (const Part& p : fusedParts(cfg, role.role, rows, cols, file, what)) {
             WeightMatrix part = m;
-            part.name = t.name + parts[p].second;
-            part.type = parts[p].first;
-            part.rowBegin = p * cols;
-            part.rows = cols;
+            part.name = t.name + p.suffix;
+            part.type = p.type;
+            part.rowBegin = begin;
+            part.rows = p.rows;
+            begin += p.rows;
             inv.matrices.push_back(part);
         }
     }
+    // Tensors the loader could not decode (GGUF IQ* types, …) are listed, not read.
+    for (const UnsupportedTensor& u : ckpt.unsupportedTensors()) inv.skipped.push_back({u.name, u.reason});
     return inv;
 }
 
 std::vector<float> readMatrix(const Checkpoint& ckpt, const WeightMatrix& m) {
     const TensorInfo& t = ckpt.require(m.tensor);
+    if (t.shape.size() == 3 && !t.transposed) {
+        // A stack of experts [E, out, in] reads as the matrix [E·out, in].
+        TensorInfo flat = t;
+        flat.shape = {t.shape[0] * t.shape[1], t.shape[2]};
+        return ckpt.readRows(flat, m.rowBegin, m.rows);
+    }
     if (!t.transposed) return ckpt.readRows(t, m.rowBegin, m.rows);
 
     // Conv1D: stored [in, out]; output rows are stored columns.

@@ -13,15 +13,23 @@ class Checkpoint;
 struct TensorInfo;
 
 struct WeightMatrix {
-    std::string name;        ///< tensor name; split parts get a suffix, e.g. "h.0.attn.c_attn.weight[q]"
+    /// Tensor name; split parts get a suffix: "h.0.attn.c_attn.weight[q]",
+    /// "model.layers.0.mlp.gate_up_proj.weight[up]", and one expert of a
+    /// stacked GGUF tensor "blk.0.ffn_up_exps.weight[expert 3]". HF expert
+    /// names carry the index already ("...experts.3.w1.weight").
+    std::string name;
     std::string tensor;      ///< tensor name in the file
     MatrixType type = Role::Q;
     int layer = -1;          ///< -1 for embed/head
-    int64_t rowBegin = 0;    ///< first row in [out, in] orientation
+    int expert = -1;         ///< routed MoE expert index, -1 for dense and shared-expert matrices
+    bool sharedExpert = false;  ///< a MoE shared expert's gate/up/down
+    int64_t rowBegin = 0;    ///< first row in [out, in] orientation (of the flattened stack for GGUF experts)
     int64_t rows = 0;        ///< out features
     int64_t cols = 0;        ///< in features
     /// The d_model side: true when the Gram is taken over the input side
-    /// (G = WᵀW, cols == d_model); false for down-type matrices (G = WWᵀ).
+    /// (G = WᵀW, cols == d_model), false when over the output side (G = WWᵀ,
+    /// rows == d_model): down, and o [d_model, n_heads·head_dim] when
+    /// n_heads·head_dim ≠ d_model (a square o uses its input side).
     bool inputSide = true;
     /// The non-d_model width ("rows_W" of the docs): rows when inputSide.
     int64_t otherSide() const { return inputSide ? rows : cols; }
@@ -41,8 +49,11 @@ struct WeightInventory {
     int dModel = 0;
 };
 
-/// Classifies every tensor of the checkpoint. Throws FormatError when a matrix
-/// has a shape that does not fit the config (neither side equals d_model).
+/// Classifies every tensor of the checkpoint by its name and shape (see
+/// checkpoint_roles.h), splitting fused q/k/v and gate/up tensors by the
+/// config's head counts, head_dim and ffn width, and stacked experts by
+/// expert. Throws FormatError when a matrix has a shape that does not fit the
+/// config (neither side equals d_model, or a fused tensor does not split).
 WeightInventory buildInventory(const Checkpoint& ckpt);
 
 /// Reads one matrix as float32, row-major [rows, cols].

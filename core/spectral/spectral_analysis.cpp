@@ -146,6 +146,9 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                 cached->universalBasis.reset();
                 cached->typeBases.clear();
             }
+            // The cache keeps spectra; the config is the checkpoint's own, so fields the cache
+            // format does not carry (head_dim, rope scaling, experts) are never stale.
+            cached->config = ckpt.config();
             report(1.0, "cached", cacheFile);
             return std::move(*cached);
         }
@@ -215,7 +218,8 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                 std::vector<float> w;
                 // Tall input-side matrices (embeddings, heads) stream in row
                 // blocks: their own spectrum comes from the d-side Gram alone.
-                const bool stream = t && m.inputSide && !t->transposed && m.otherSide() >= d && m.rows > kStreamRows;
+                const bool stream = t && t->shape.size() == 2 && m.inputSide && !t->transposed && m.otherSide() >= d &&
+                                    m.rows > kStreamRows;
                 if (stream) {
                     for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRows) {
                         const int64_t n = std::min(kStreamRows, m.rows - r0);

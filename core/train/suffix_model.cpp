@@ -87,7 +87,10 @@ SuffixModel::Adapted SuffixModel::makeAdapted(const torch::Tensor& w, const torc
                                         std::to_string(rows.size(0)) + ", " + std::to_string(rows.size(1)) +
                                         "], need at least " + std::to_string(m_spec.k) + " rows of " +
                                         std::to_string(d));
-        const bool in = dModelIsInput(m);
+        // The d_model side as the spectral engine takes it: the input side
+        // but for down, and for an o whose input side is n_heads·head_dim ≠ d_model.
+        const bool flipO = m == kO && w.size(1) != d && w.size(0) == d;
+        const bool in = flipO ? false : dModelIsInput(m);
         if ((in ? w.size(1) : w.size(0)) != d)
             throw std::invalid_argument(std::string(blockMatrixName(m)) + " has no d_model side");
         auto b = rows.narrow(0, 0, m_spec.k).contiguous();
@@ -134,13 +137,21 @@ SuffixModel::SuffixModel(const LlamaModel& base, int firstBlock, const RunSpec& 
             blk.m[static_cast<size_t>(m)] =
                 makeAdapted(bw.w[static_cast<size_t>(m)], bw.bias[static_cast<size_t>(m)], m, l, basis);
         if (spec.arm == Arm::Full) {
-            blk.attnNorm = bw.attnNorm.clone().set_requires_grad(true);
-            blk.ffnNorm = bw.ffnNorm.clone().set_requires_grad(true);
-            m_params.push_back(blk.attnNorm);
-            m_params.push_back(blk.ffnNorm);
+            auto trainableCopy = [this](const torch::Tensor& t) {
+                if (!t.defined()) return torch::Tensor();
+                auto c = t.clone().set_requires_grad(true);
+                m_params.push_back(c);
+                return c;
+            };
+            blk.attnNorm = trainableCopy(bw.attnNorm);
+            blk.ffnNorm = trainableCopy(bw.ffnNorm);
+            blk.qNorm = trainableCopy(bw.qNorm);
+            blk.kNorm = trainableCopy(bw.kNorm);
         } else {
             blk.attnNorm = bw.attnNorm;
             blk.ffnNorm = bw.ffnNorm;
+            blk.qNorm = bw.qNorm;
+            blk.kNorm = bw.kNorm;
         }
         m_blocks.push_back(std::move(blk));
     }
@@ -162,7 +173,7 @@ torch::Tensor SuffixModel::forward(const torch::Tensor& hidden) const {
     torch::Tensor h = hidden;
     for (const Block& blk : m_blocks) {
         LinearFn lin = [&blk](int m, const torch::Tensor& x) { return blk.m[static_cast<size_t>(m)].forward(x); };
-        h = m_base.block(h, lin, blk.attnNorm, blk.ffnNorm);
+        h = m_base.block(h, lin, blk.attnNorm, blk.ffnNorm, blk.qNorm, blk.kNorm);
     }
     return m_base.logits(h, m_head);
 }
@@ -184,6 +195,20 @@ torch::Tensor SuffixModel::ffnNorm(int layer) const {
     const int i = layer - m_first;
     if (i < 0 || i >= static_cast<int>(m_blocks.size())) throw std::out_of_range("ffnNorm: layer out of range");
     return m_blocks[static_cast<size_t>(i)].ffnNorm.detach();
+}
+
+torch::Tensor SuffixModel::qNorm(int layer) const {
+    const int i = layer - m_first;
+    if (i < 0 || i >= static_cast<int>(m_blocks.size())) throw std::out_of_range("qNorm: layer out of range");
+    const auto& t = m_blocks[static_cast<size_t>(i)].qNorm;
+    return t.defined() ? t.detach() : t;
+}
+
+torch::Tensor SuffixModel::kNorm(int layer) const {
+    const int i = layer - m_first;
+    if (i < 0 || i >= static_cast<int>(m_blocks.size())) throw std::out_of_range("kNorm: layer out of range");
+    const auto& t = m_blocks[static_cast<size_t>(i)].kNorm;
+    return t.defined() ? t.detach() : t;
 }
 
 } // namespace ctscope

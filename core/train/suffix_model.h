@@ -3,9 +3,9 @@
 /// the full arm, the head) under the run's parametrisation. Train-internal
 /// (LibTorch). The base model is never modified.
 ///
-///  full   W trainable (copies of the blocks' matrices and norms, and of the head)
-///  amp    W = W_res + S·B   for q,k,v,o,gate,up (B: K×d_model on the input side)
-///         W = W_res + Bᵀ·S  for down           (d_model is its output side)
+///  full   W trainable (copies of the blocks' matrices and norms, q/k norms included, and of the head)
+///  amp    W = W_res + S·B   when d_model is W's input side (q,k,v,gate,up; o when square)
+///         W = W_res + Bᵀ·S  when it is the output side (down; o of [d_model, n_heads·head_dim])
 ///         S initialised to the projection (S = W·Bᵀ, resp. B·W) so the
 ///         residual model starts unchanged; `reconstruct` drops W_res.
 ///  lora   W = W0 + scale·Bl·A with A random (seeded), Bl zero
@@ -45,6 +45,10 @@ public:
     /// the full arm, the base's otherwise.
     torch::Tensor attnNorm(int layer) const;
     torch::Tensor ffnNorm(int layer) const;
+    /// The q/k norm weights of block `layer` (Qwen3; undefined otherwise):
+    /// trained copies for the full arm, the base's otherwise.
+    torch::Tensor qNorm(int layer) const;
+    torch::Tensor kNorm(int layer) const;
     /// The trained head (full arm); undefined for the other arms.
     const torch::Tensor& trainedHead() const { return m_head; }
 
@@ -64,6 +68,7 @@ private:
     struct Block {
         std::array<Adapted, kBlockMatrices> m;
         torch::Tensor attnNorm, ffnNorm;
+        torch::Tensor qNorm, kNorm;  ///< undefined without q/k norms
     };
 
     const LlamaModel& m_base;

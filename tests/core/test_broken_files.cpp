@@ -222,11 +222,17 @@ std::vector<Broken> corpus() {
          },
          openOnly,
          "config.json"},
-        {"config.json: unsupported model_type",
-         {"model_type 'bert'"},
-         [](const TempDir& d) { return hfFolder(d, entries(), R"({"model_type": "bert", "hidden_size": 8})"); },
-         openOnly,
-         "config.json"},
+        {"tensors that follow no known naming scheme (BERT), listed",
+         {"no tensor follows a naming scheme", "'bert.embeddings.word_embeddings.weight'",
+          "'bert.encoder.layer.0.attention.self.query.weight'"},
+         [](const TempDir& d) {
+             auto es = entries();
+             es[0].name = "bert.embeddings.word_embeddings.weight";
+             es[1].name = "bert.encoder.layer.0.attention.self.query.weight";
+             es.resize(2);
+             return hfFolder(d, es, R"({"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1})");
+         },
+         openOnly},
         {"config vs shapes: embedding rows differ from vocab_size",
          {"model.embed_tokens.weight", "[vocab, d_model]"},
          [](const TempDir& d) {
@@ -304,11 +310,11 @@ std::vector<Broken> corpus() {
                  g.tensor("extra.weight", {8}, 0, fx::encode(fx::Dt::F32, std::vector<float>(8)), uint64_t{1} << 30);
              });
          }},
-        {"GGUF: unknown ggml type",
-         {"extra.weight", "ggml type 12", "Q4_K"},
+        {"GGUF: Q4_K rows not whole super-blocks",
+         {"extra.weight", "Q4_K rows of 128", "blocks of 256"},
          [](const TempDir& d) {
              return ggufWith(d,
-                             [](fx::GgufWriter& g) { g.tensor("extra.weight", {256}, 12, std::vector<uint8_t>(144)); });
+                             [](fx::GgufWriter& g) { g.tensor("extra.weight", {128, 2}, 12, std::vector<uint8_t>(144)); });
          }},
         {"GGUF: absurd dimension count",
          {"extra.weight", "1000 dimensions"},
