@@ -34,6 +34,9 @@ public:
 
     std::vector<int> encode(const std::string& text) const override;
     std::string decode(const std::vector<int>& ids) const override;
+    std::string tokenPiece(int id) const override {
+        return id >= 0 && id < vocabSize() ? m_tokens[static_cast<size_t>(id)] : std::string();
+    }
     int vocabSize() const override { return static_cast<int>(m_tokens.size()); }
     std::string kind() const override { return m_kind; }
 

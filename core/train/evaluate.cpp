@@ -27,7 +27,8 @@ EvalReport evaluateCheckpoint(const Checkpoint& ckpt, const EvalOptions& opts, c
         if (progress && !progress(Progress{static_cast<double>(i) / docs.size(), "eval",
                                            "document " + std::to_string(i + 1)}))
             throw Cancelled();
-        std::vector<int64_t> ids{tok->bosId()};
+        std::vector<int64_t> ids;
+        if (tok->documentStartId() >= 0) ids.push_back(tok->documentStartId());
         for (int id : tok->encode(docs[i])) ids.push_back(id);
         if (static_cast<int>(ids.size()) > ctx) ids.resize(static_cast<size_t>(ctx));
         if (ids.size() < 2) continue;

@@ -84,8 +84,11 @@ struct Stream {
     std::vector<int> tokens;
     std::vector<uint8_t> target;  // 1: the token at this position is a loss target
     void append(const TextDocument& d, const Tokenizer& tok) {
-        tokens.push_back(tok.bosId());
-        target.push_back(0);
+        // BOS, or the tokenizer's stand-in when it has none (see documentStartId).
+        if (const int start = tok.documentStartId(); start >= 0) {
+            tokens.push_back(start);
+            target.push_back(0);
+        }
         if (d.hasPrompt) {
             for (int id : tok.encode(d.prompt)) {
                 tokens.push_back(id);
