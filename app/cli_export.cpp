@@ -5,6 +5,7 @@
 
 #if CTSCOPE_WITH_UI
 #include "app/cli_args.h"
+#include "app/stop_signals.h"
 #include "app/terminal_progress.h"
 
 #include "core/format/checkpoint.h"
@@ -12,12 +13,14 @@
 #include "core/report/metrics_io.h"
 #include "core/spectral/update_analysis.h"
 #include "core/util/error.h"
+#include "ui/alpha_view.h"
 #include "ui/budget_view.h"
 #include "ui/efficiency_frontier_view.h"
 #include "ui/energy_view.h"
 #include "ui/figure_export.h"
 #include "ui/finetune_plots.h"
 #include "ui/frontier_view.h"
+#include "ui/heavy_tails_view.h"
 #include "ui/overlay_view.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
@@ -61,6 +64,7 @@ int cmdExport(int argc, char** argv) {
             return 0;
         }
         if (args.positional().empty()) throw UsageError("expected a checkpoint");
+        StopSignals::install();
         if (!args.has("out")) throw UsageError("--out DIR is required");
         QStringList bad;
         QList<ui::FigureFormat> formats =
@@ -96,6 +100,7 @@ int cmdExport(int argc, char** argv) {
         const std::shared_ptr<const Checkpoint> checkpoint = checkpoints.front();
         SpectralAnalysis analysis = analyses.front();
 
+        if (StopSignals::requested()) throw Cancelled();
         // Rendering needs a QApplication but no display.
         if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
             setenv("QT_QPA_PLATFORM", "offscreen", 1);
@@ -119,8 +124,12 @@ int cmdExport(int argc, char** argv) {
         frontier.setModel(model);
         budget.setModel(model);
         budget.setTau(tau);
+        ui::HeavyTailsView heavyTails;
+        ui::AlphaView alpha;
+        heavyTails.setModel(model);
+        alpha.setModel(model);
         QList<ui::Figure> figures = spectrum.figures() + energy.figures() + types.figures() + frontier.figures() +
-                                    budget.figures();
+                                    budget.figures() + heavyTails.figures() + alpha.figures();
         QList<ui::TableExport> tables = frontier.tables() + budget.tables();
 
         ui::OverlayView overlay;
@@ -159,9 +168,11 @@ int cmdExport(int argc, char** argv) {
 
         QString error;
         const QString out = QString::fromStdString(args.get("out"));
+        if (StopSignals::requested()) throw Cancelled();
         QStringList written = ui::FigureExport::writeAll(figures, out, formats, size, &error);
         if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
         for (const ui::TableExport& t : tables) {
+            if (StopSignals::requested()) throw Cancelled();  // every file written so far is complete
             const QString file = QDir(out).filePath(t.id + QStringLiteral(".csv"));
             if (!t.model->writeCsv(file, &error)) throw std::runtime_error(error.toStdString());
             written << file;
@@ -173,8 +184,8 @@ int cmdExport(int argc, char** argv) {
         std::fprintf(stderr, "ctscope export: %s\n%s", e.what(), kExportUsage);
         return 2;
     } catch (const Cancelled&) {
-        std::fputs("\nctscope export: cancelled\n", stderr);
-        return 130;
+        std::fputs("\nctscope export: cancelled; the files written before the signal are complete\n", stderr);
+        return StopSignals::exitCode();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ctscope export: %s\n", e.what());
         return 1;

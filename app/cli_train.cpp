@@ -1,14 +1,18 @@
 // `ctscope eval` and `ctscope finetune`: the training engine on the command line.
 #include "app/cli_args.h"
 #include "app/commands.h"
+#include "app/slurm_submit.h"
+#include "app/stop_signals.h"
 #include "app/terminal_progress.h"
 
 #include "core/format/checkpoint.h"
 #include "core/report/metrics_io.h"
+#include "core/report/sweep_dir.h"
 #include "core/spectral/spectral_analysis.h"
 #include "core/train/evaluate.h"
 #include "core/train/finetune_sweep.h"
 #include "core/train/sweep_plan.h"
+#include "core/train/sweep_shards.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -18,34 +22,40 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <tuple>
 
 namespace ctscope::cli {
 
 namespace {
 
 const char* kEvalUsage =
-    "usage: ctscope eval CKPT --data FILE [--docs 40] [--tokenizer FILE] [--threads N]\n"
+    "usage: ctscope eval CKPT --data FILE [--docs 40] [--tokenizer FILE|DIR] [--threads N]\n"
     "  Mean next-token loss (nats/token): documents split on <|endoftext|>, stripped, the first N,\n"
-    "  each BOS + encode(doc) cut to the context length, teacher forcing.\n";
+    "  each BOS (EOS for a tokenizer without one) + encode(doc) cut to the context length,\n"
+    "  teacher forcing. --tokenizer: a tokenizer.json, .model or tokenizer.bin, or a folder.\n";
 
 const char* kFinetuneUsage =
-    "usage: ctscope finetune CKPT --data FILE [--tokenizer FILE] [--blocks 2] [--k 4,8,16,32,64]\n"
+    "usage: ctscope finetune CKPT --data FILE [--tokenizer FILE|DIR] [--blocks 2] [--k 4,8,16,32,64]\n"
     "                        [--basis universal,type,random] [--arms full,amp,lora]\n"
     "                        [--param residual,reconstruct] [--steps 5] [--seq 256] [--batch 4]\n"
     "                        [--seeds 3] [--lr-grid 1e-3,3e-3,...] [--heldout-windows 16]\n"
     "                        [--threads N] [--no-prefix-cache] [--out DIR] [--dry-run] [--quiet]\n"
-    "                        [--save DIR [--save-run ID-PREFIX]]\n"
+    "                        [--save DIR [--save-run ID-PREFIX]] [--resume | --overwrite]\n"
+    "                        [--shard i/N] [--slurm [--tasks N] [--partition P] [--time T]\n"
+    "                        [--cpus-per-task C] [--gpus-per-task G] [--sbatch-arg ARG]...]\n"
     "  Trains the last N blocks: full (blocks + head), amp (W = W_res + S*B on the d_model side,\n"
     "  B = top-K rows of the universal / per-type / random basis) and LoRA at matched counts.\n"
     "  Writes DIR/metrics.jsonl, DIR/summary.csv and DIR/sweep.json (default DIR: ctscope-finetune).\n"
     "  --save DIR writes the run with the lowest held-out loss among those whose id starts with\n"
     "  --save-run (default: full) as a Hugging Face folder, e.g. for `ctscope compare CKPT DIR`.\n"
-    "  Ctrl-C stops after the current step and keeps every finished metrics line (exit 130).\n";
+    "  A DIR that holds a sweep is never written over: --resume keeps the runs finished with the\n"
+    "  same options and runs the rest; --overwrite moves it aside to DIR.old-N first.\n"
+    "  --shard i/N runs shard i (0-based) of N into DIR/shards/i; --slurm writes DIR/slurm/sweep.sbatch,\n"
+    "  an array job of N such tasks, and submits it (--dry-run: write it only). See docs/sweeps.md.\n"
+    "  Ctrl-C, SIGTERM or SIGHUP stop after the current step, keep every finished metrics line and\n"
+    "  write summary.csv (exit 130, 143, 129); a second signal exits at once.\n";
 
-std::atomic<bool> g_stop{false};
-extern "C" void onSigint(int) { g_stop = true; }
-
-bool stopRequested() { return g_stop || TerminalProgress::interrupted(); }
+bool stopRequested() { return StopSignals::requested(); }
 
 template <typename T, typename F>
 std::vector<T> parseNames(const std::vector<std::string>& names, const char* flag, F parse) {
@@ -135,7 +145,7 @@ int cmdEval(int argc, char** argv) {
         o.docs = args.getInt("docs", 40);
         o.threads = args.getInt("threads", 0);
         auto ckpt = openCheckpoint(args.positional()[0]);
-        std::signal(SIGINT, onSigint);
+        StopSignals::install();
         const EvalReport r = evaluateCheckpoint(*ckpt, o, [](const Progress&) { return !stopRequested(); });
         std::printf("%.4f nats/token over %lld predicted tokens (%d documents, context %d, %s tokenizer, %.2f s)\n",
                     r.loss, static_cast<long long>(r.tokens), r.docs, r.contextLength, r.tokenizerKind.c_str(),
@@ -146,7 +156,7 @@ int cmdEval(int argc, char** argv) {
         return 2;
     } catch (const Cancelled&) {
         std::fputs("ctscope eval: cancelled\n", stderr);
-        return 130;
+        return StopSignals::exitCode();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ctscope eval: %s\n", e.what());
         return 1;
@@ -157,8 +167,9 @@ int cmdFinetune(int argc, char** argv) {
     try {
         Args args(argc, argv, 2,
                   {"data", "tokenizer", "blocks", "k", "basis", "arms", "param", "steps", "seq", "batch", "seeds",
-                   "lr-grid", "threads", "out", "heldout-windows", "save", "save-run"},
-                  {"help", "no-prefix-cache", "dry-run", "quiet"});
+                   "lr-grid", "threads", "out", "heldout-windows", "save", "save-run", "shard", "tasks", "partition",
+                   "time", "cpus-per-task", "gpus-per-task", "sbatch-arg"},
+                  {"help", "no-prefix-cache", "dry-run", "quiet", "resume", "overwrite", "slurm"});
         if (args.has("help")) {
             std::fputs(kFinetuneUsage, stdout);
             return 0;
@@ -191,13 +202,63 @@ int cmdFinetune(int argc, char** argv) {
         for (double lr : o.lrGrid)
             if (!(lr > 0)) throw UsageError("--lr-grid values must be positive");
 
+        if (args.has("resume") && args.has("overwrite")) throw UsageError("--resume and --overwrite exclude each other");
+        o.resume = args.has("resume");
+        o.commandLine.assign(argv, argv + argc);
+        const std::string sweepDir = o.outDir;
+        if (args.has("shard")) {
+            if (args.has("slurm")) throw UsageError("--slurm plans the shards itself; --shard is for one task");
+            try {
+                std::tie(o.shardIndex, o.shardCount) = parseShard(args.get("shard"));
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(e.what());
+            }
+            o.outDir = shardDir(sweepDir, o.shardIndex);
+        }
+        StopSignals::install();
+
         auto ckpt = openCheckpoint(args.positional()[0]);
-        if (args.has("dry-run")) {
+        if (args.has("dry-run") && !args.has("slurm")) {
             printDryRun(*ckpt, o);
             return 0;
         }
         if (o.dataFile.empty()) throw UsageError("--data FILE is required");
         const bool quiet = args.has("quiet");
+        // Nothing the user made is lost: a folder that holds a sweep is
+        // resumed or moved aside, never written over.
+        const std::string guarded = args.has("slurm") ? sweepDir : o.outDir;
+        const ExistingSweep existing = inspectSweepDir(guarded);
+        if (existing.present && args.has("overwrite")) {
+            const std::string aside = moveSweepAside(guarded);
+            std::printf("moved the sweep that was in %s to %s\n", guarded.c_str(), aside.c_str());
+        } else if (existing.present && !o.resume) {
+            std::fprintf(stderr,
+                         "ctscope finetune: %s already holds a sweep (%s).\n"
+                         "  --resume     continue it: runs finished with the same options are kept, the rest run\n"
+                         "  --overwrite  move it aside to %s.old-N (nothing is deleted) and start afresh\n",
+                         guarded.c_str(), existing.describe().c_str(), guarded.c_str());
+            return 1;
+        }
+        if (args.has("slurm")) {
+            SlurmRequest req;
+            req.outDir = sweepDir;
+            req.tasks = args.getInt("tasks", 1);
+            if (req.tasks < 1) throw UsageError("--tasks must be at least 1");
+            req.partition = args.get("partition");
+            req.time = args.get("time");
+            req.cpusPerTask = args.getInt("cpus-per-task", 0);
+            req.gpusPerTask = args.getInt("gpus-per-task", 0);
+            req.sbatchArgs = repeatedFlag(argc, argv, "sbatch-arg");
+            req.dryRun = args.has("dry-run");
+            req.taskArgs = taskArguments(argc, argv);
+            req.threadsGiven = args.has("threads");
+            const auto runs = planRuns(ckpt->config(), o);
+            for (int i = 0; i < req.tasks; ++i) {
+                req.shardRunIds.emplace_back();
+                for (const RunSpec& r : shardRuns(runs, i, req.tasks)) req.shardRunIds.back().push_back(r.id());
+            }
+            return submitSlurmSweep(req);
+        }
 
         SpectralAnalysis analysis;
         const bool amp = std::find(o.arms.begin(), o.arms.end(), Arm::Amp) != o.arms.end();
@@ -210,9 +271,8 @@ int cmdFinetune(int argc, char** argv) {
             TerminalProgress bar(!quiet);
             analysis = analyzeCheckpoint(*ckpt, ao, [&](const Progress& p) { return bar.update(p) && !stopRequested(); });
         }
-        std::signal(SIGINT, onSigint);
 
-        const size_t total = planRuns(ckpt->config(), o).size();
+        const size_t total = shardRuns(planRuns(ckpt->config(), o), o.shardIndex, o.shardCount).size();
         size_t runIndex = 0;
         std::string currentRun;
         SweepCallbacks cb;
@@ -242,9 +302,11 @@ int cmdFinetune(int argc, char** argv) {
                 std::printf("saved run %s to %s\n", result.savedRunId.c_str(), o.saveDir.c_str());
         }
         if (result.cancelled) {
-            std::fprintf(stderr, "ctscope finetune: interrupted after %zu finished run(s); finished metrics kept\n",
+            std::fprintf(stderr,
+                         "ctscope finetune: stopped after %zu finished run(s); finished metrics and summary.csv kept "
+                         "(continue with --resume)\n",
                          result.runs.size());
-            return 130;
+            return StopSignals::exitCode();
         }
         return 0;
     } catch (const UsageError& e) {
@@ -252,7 +314,7 @@ int cmdFinetune(int argc, char** argv) {
         return 2;
     } catch (const Cancelled&) {
         std::fputs("ctscope finetune: cancelled\n", stderr);
-        return 130;
+        return StopSignals::exitCode();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ctscope finetune: %s\n", e.what());
         return 1;

@@ -8,6 +8,8 @@ int cmdEval(int argc, char** argv);      ///< app/cli_train.cpp
 int cmdFinetune(int argc, char** argv);  ///< app/cli_train.cpp
 int cmdExport(int argc, char** argv);    ///< app/cli_export.cpp
 int cmdCompare(int argc, char** argv);   ///< app/cli_compare.cpp
+int cmdTokenize(int argc, char** argv);  ///< app/cli_tokenize.cpp
+int cmdSweep(int argc, char** argv);     ///< app/cli_sweep.cpp
 /// Opens the window; argv holds checkpoint paths (none: the demo).
 int runGui(int argc, char** argv);       ///< app/gui_main.cpp
 

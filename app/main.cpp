@@ -19,8 +19,11 @@ void printUsage() {
         "  ctscope finetune CKPT --data FILE     amplitude-only vs full fine-tuning sweep\n"
         "  ctscope export CKPT --out DIR         figures and data, headless\n"
         "  ctscope compare BASE OTHER            what a fine-tune moved, by type\n"
+        "  ctscope tokenize TOKENIZER --text S   token ids of a text (--help for options)\n"
+        "  ctscope sweep status|merge DIR        a sweep spread over shards / Slurm tasks\n"
         "\n"
-        "CKPT is a Hugging Face folder, a .safetensors, .gguf or llama2.c .bin file, or 'demo'.");
+        "CKPT is a Hugging Face folder, a .safetensors, .gguf (also quantised or split), torch.save\n"
+        ".pt/.pth/.bin or llama2.c .bin file, or 'demo'.");
 }
 
 } // namespace
@@ -42,6 +45,8 @@ int main(int argc, char** argv) {
         if (cmd == "finetune") return cmdFinetune(argc, argv);
         if (cmd == "export") return cmdExport(argc, argv);
         if (cmd == "compare") return cmdCompare(argc, argv);
+        if (cmd == "tokenize") return cmdTokenize(argc, argv);
+        if (cmd == "sweep") return cmdSweep(argc, argv);
     }
     return runGui(argc, argv);
 }

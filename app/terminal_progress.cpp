@@ -1,24 +1,20 @@
 #include "app/terminal_progress.h"
 
-#include <atomic>
-#include <csignal>
+#include "app/stop_signals.h"
+
 #include <cstdio>
+#include <string>
 #include <unistd.h>
 
 namespace ctscope::cli {
 
-namespace {
-std::atomic<bool> g_interrupted{false};
-void onSigint(int) { g_interrupted = true; }
-} // namespace
-
 TerminalProgress::TerminalProgress(bool enabled) : m_enabled(enabled && ::isatty(STDERR_FILENO)) {
-    std::signal(SIGINT, onSigint);
+    StopSignals::install();
 }
 
 TerminalProgress::~TerminalProgress() { finish(); }
 
-bool TerminalProgress::interrupted() { return g_interrupted; }
+bool TerminalProgress::interrupted() { return StopSignals::requested(); }
 
 bool TerminalProgress::update(const Progress& p) {
     if (m_enabled) {
@@ -35,7 +31,7 @@ bool TerminalProgress::update(const Progress& p) {
             m_drawn = true;
         }
     }
-    return !g_interrupted;
+    return !StopSignals::requested();
 }
 
 void TerminalProgress::finish() {

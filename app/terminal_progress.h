@@ -1,6 +1,7 @@
 #pragma once
 /// A one-line progress bar on stderr when it is a terminal; silent otherwise.
-/// Ctrl-C during a long operation asks it to stop cleanly (update() → false).
+/// Ctrl-C, SIGTERM or SIGHUP during a long operation asks it to stop cleanly
+/// (update() → false; see StopSignals).
 #include "core/util/progress.h"
 
 #include <chrono>
@@ -11,10 +12,10 @@ class TerminalProgress {
 public:
     explicit TerminalProgress(bool enabled);
     ~TerminalProgress();
-    /// Draws at most every 100 ms. Returns false once SIGINT was received.
+    /// Draws at most every 100 ms. Returns false once a stop signal was received.
     bool update(const Progress& p);
     void finish();
-    /// True once Ctrl-C was pressed (the handler is installed by the constructor).
+    /// True once a stop signal arrived (the handlers are installed by the constructor).
     static bool interrupted();
 
 private:

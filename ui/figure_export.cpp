@@ -5,6 +5,7 @@
 
 #include <qcustomplot.h>
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -17,7 +18,10 @@
 #include <QSaveFile>
 #include <QSvgGenerator>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 namespace ctscope::ui {
 
@@ -50,6 +54,23 @@ bool writeText(const QString& path, const QByteArray& bytes, QString* error) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
         return fail(error, QStringLiteral("%1: cannot write (%2)").arg(path, file.errorString()));
+    return true;
+}
+
+// Figures are rendered into a temporary file in the target's folder and
+// renamed over it when complete, so a crash or a kill leaves the old figure
+// or the new one, never a torn one.
+QString tempPathFor(const QString& path) {
+    const QFileInfo info(path);
+    return info.dir().filePath(QStringLiteral(".%1.tmp.%2").arg(info.fileName()).arg(QCoreApplication::applicationPid()));
+}
+
+bool commitTemp(const QString& tmp, const QString& path, QString* error) {
+    const QByteArray from = QFile::encodeName(tmp), to = QFile::encodeName(path);
+    if (std::rename(from.constData(), to.constData()) != 0) {
+        QFile::remove(tmp);
+        return fail(error, QStringLiteral("%1: cannot replace (%2)").arg(path, QString::fromLocal8Bit(std::strerror(errno))));
+    }
     return true;
 }
 
@@ -154,52 +175,67 @@ bool FigureExport::writePng(QCustomPlot* plot, const QString& path, const Export
                   static_cast<double>(pixels.height()) / logical.height());
     plot->toPainter(&painter, logical.width(), logical.height());
     painter.end();
-    QImageWriter writer(path, "png");
-    if (!writer.write(image))
+    const QString tmp = tempPathFor(path);
+    QImageWriter writer(tmp, "png");
+    if (!writer.write(image)) {
+        QFile::remove(tmp);
         return fail(error, QStringLiteral("%1: cannot write PNG (%2)").arg(path, writer.errorString()));
-    return true;
+    }
+    return commitTemp(tmp, path, error);
 }
 
 bool FigureExport::writeSvg(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error) {
     if (!validSize(size, path, error)) return false;
     const QSize logical = layoutSize(size);
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    // At 96 dpi the SVG's physical size (written in mm) is exactly the size asked for.
-    svg.setResolution(static_cast<int>(PlotStyle::kPixelsPerInch));
-    svg.setSize(logical);
-    svg.setViewBox(QRect(QPoint(0, 0), logical));
-    svg.setTitle(PlotData::title(plot));
-    svg.setDescription(QStringLiteral("ctscope figure: ") + PlotData::subtitle(plot));
-    QCPPainter painter;
-    if (!painter.begin(&svg)) return fail(error, QStringLiteral("%1: cannot write SVG").arg(path));
-    renderVector(plot, painter, logical, 1.0);
-    painter.end();
-    if (!QFileInfo(path).isFile()) return fail(error, QStringLiteral("%1: cannot write SVG").arg(path));
-    return true;
+    const QString tmp = tempPathFor(path);
+    {  // the generator flushes and closes its file when destroyed
+        QSvgGenerator svg;
+        svg.setFileName(tmp);
+        // At 96 dpi the SVG's physical size (written in mm) is exactly the size asked for.
+        svg.setResolution(static_cast<int>(PlotStyle::kPixelsPerInch));
+        svg.setSize(logical);
+        svg.setViewBox(QRect(QPoint(0, 0), logical));
+        svg.setTitle(PlotData::title(plot));
+        svg.setDescription(QStringLiteral("ctscope figure: ") + PlotData::subtitle(plot));
+        QCPPainter painter;
+        if (!painter.begin(&svg)) {
+            QFile::remove(tmp);
+            return fail(error, QStringLiteral("%1: cannot write SVG").arg(path));
+        }
+        renderVector(plot, painter, logical, 1.0);
+        painter.end();
+    }
+    if (!QFileInfo(tmp).isFile()) return fail(error, QStringLiteral("%1: cannot write SVG").arg(path));
+    return commitTemp(tmp, path, error);
 }
 
 bool FigureExport::writePdf(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error) {
     if (!validSize(size, path, error)) return false;
     const QSize logical = layoutSize(size);
+    const QString tmp = tempPathFor(path);
     {
-        QFile probe(path);
+        QFile probe(tmp);
         if (!probe.open(QIODevice::WriteOnly))
             return fail(error, QStringLiteral("%1: cannot write (%2)").arg(path, probe.errorString()));
     }
-    QPdfWriter pdf(path);
-    pdf.setCreator(QStringLiteral("ctscope"));
-    pdf.setTitle(PlotData::title(plot));
-    const int resolution = 1200;
-    pdf.setResolution(resolution);
-    pdf.setPageLayout(
-        QPageLayout(QPageSize(QSizeF(size.widthIn, size.heightIn), QPageSize::Inch, QString(), QPageSize::ExactMatch),
-                    QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
-    QCPPainter painter;
-    if (!painter.begin(&pdf)) return fail(error, QStringLiteral("%1: cannot write PDF").arg(path));
-    renderVector(plot, painter, logical, resolution / PlotStyle::kPixelsPerInch);
-    painter.end();
-    return true;
+    {  // the writer closes its file when destroyed
+        QPdfWriter pdf(tmp);
+        pdf.setCreator(QStringLiteral("ctscope"));
+        pdf.setTitle(PlotData::title(plot));
+        const int resolution = 1200;
+        pdf.setResolution(resolution);
+        pdf.setPageLayout(QPageLayout(
+            QPageSize(QSizeF(size.widthIn, size.heightIn), QPageSize::Inch, QString(), QPageSize::ExactMatch),
+            QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        QCPPainter painter;
+        if (!painter.begin(&pdf)) {
+            QFile::remove(tmp);
+            return fail(error, QStringLiteral("%1: cannot write PDF").arg(path));
+        }
+        renderVector(plot, painter, logical, resolution / PlotStyle::kPixelsPerInch);
+        painter.end();
+    }
+    return commitTemp(tmp, path, error);
 }
 
 bool FigureExport::writeCsv(QCustomPlot* plot, const QString& path, QString* error) {

@@ -1,6 +1,8 @@
 #include "ui/finetune_panel.h"
 
 #include "core/report/metrics_io.h"
+#include "core/report/sweep_dir.h"
+#include "core/report/sweep_merge.h"
 #include "ui/example_paths.h"
 #include "ui/finetune_form.h"
 #include "ui/finetune_plots.h"
@@ -8,6 +10,7 @@
 #include "ui/settings.h"
 #include "ui/sweep_job.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
@@ -16,6 +19,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -24,6 +28,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <exception>
@@ -35,6 +40,9 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
     m_job = new SweepJob(this);
     m_plots = new FinetunePlots(this);
     m_runModel = new RunTableModel(this);
+    m_followTimer = new QTimer(this);
+    m_followTimer->setInterval(kFollowIntervalMs);
+    connect(m_followTimer, &QTimer::timeout, this, &FinetunePanel::followShards);
 
     m_run = new QPushButton(tr("Run"), this);
     m_run->setToolTip(tr("Start the sweep in the background"));
@@ -136,6 +144,8 @@ QList<Figure> FinetunePanel::figures() const { return m_plots->figures(); }
 
 bool FinetunePanel::isRunning() const { return m_job->isRunning(); }
 
+bool FinetunePanel::isFollowingShards() const { return m_followTimer->isActive(); }
+
 QString FinetunePanel::status() const { return m_status->text(); }
 
 void FinetunePanel::showStatus(const QString& text) { m_status->setText(text); }
@@ -161,6 +171,7 @@ void FinetunePanel::run() {
     }
     Settings settings;
     settings.setFinetuneOptions(m_form->toMap());
+    options.commandLine = {QCoreApplication::applicationFilePath().toStdString(), "(fine-tuning panel)"};
     if (options.outDir.empty()) {
         const QString base = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
         const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
@@ -169,16 +180,53 @@ void FinetunePanel::run() {
         options.outDir = QDir(base).filePath(QStringLiteral("sweeps/%1-%2").arg(name, stamp)).toStdString();
     }
     const QString dir = QString::fromStdString(options.outDir);
+    // Nothing the user made is lost: a folder that holds a sweep is resumed
+    // or moved aside, never written over (the same question as the CLI's).
+    const ExistingSweep existing = inspectSweepDir(options.outDir);
+    std::vector<RunResult> kept;
+    if (existing.present) {
+        switch (askAboutExistingSweep(dir, existing)) {
+            case ExistingSweepChoice::Resume:
+                options.resume = true;
+                try {
+                    for (RunResult& r : readSweepFolder(options.outDir).runs)
+                        if (r.completed) kept.push_back(std::move(r));
+                } catch (const std::exception& e) {
+                    emit errorOccurred(QString::fromStdString(e.what()));
+                    return;
+                }
+                break;
+            case ExistingSweepChoice::MoveAside:
+                try {
+                    const std::string aside = moveSweepAside(options.outDir);
+                    m_log->appendPlainText(tr("Moved the sweep that was in %1 to %2").arg(dir, QString::fromStdString(aside)));
+                } catch (const std::exception& e) {
+                    emit errorOccurred(QString::fromStdString(e.what()));
+                    return;
+                }
+                break;
+            case ExistingSweepChoice::Cancel:
+                return;
+        }
+    }
     if (!QDir().mkpath(dir)) {
         emit errorOccurred(tr("%1: cannot create the output folder").arg(dir));
         return;
     }
     m_sweepDir = dir;
     settings.setLastSweepDir(dir);
-    m_runs.clear();
+    m_followTimer->stop();
+    m_runs = std::move(kept);
     m_runModel->clear();
     m_plots->clear();
     m_log->clear();
+    if (!m_runs.empty()) {  // resumed: the runs finished before are shown, and kept
+        const EfficiencyTable table = computeEfficiency(m_runs);
+        m_plots->setRuns(m_runs);
+        m_plots->setEfficiency(table);
+        m_runModel->setRuns(m_runs, table);
+        m_log->appendPlainText(tr("Resuming %1: %n run(s) already finished", nullptr, static_cast<int>(m_runs.size())).arg(dir));
+    }
     emit runsChanged();
     if (!m_job->start(m_model, options)) {
         emit errorOccurred(tr("A sweep is already running."));
@@ -194,6 +242,27 @@ void FinetunePanel::stop() {
     m_job->stop();
     showStatus(tr("Stopping after the current step…"));
     m_stop->setEnabled(false);
+}
+
+FinetunePanel::ExistingSweepChoice FinetunePanel::askAboutExistingSweep(const QString& dir, const ExistingSweep& e) {
+    QMessageBox box(QMessageBox::Question, tr("The folder holds a sweep"),
+                    tr("%1 already holds a sweep: %2.").arg(dir, QString::fromStdString(e.describe())), QMessageBox::NoButton,
+                    this);
+    box.setObjectName(QStringLiteral("existingSweepQuestion"));
+    box.setInformativeText(tr("Resume keeps the runs finished with the same options and runs the rest. "
+                              "Move aside renames the folder to %1.old-N (nothing is deleted) and starts afresh.")
+                               .arg(QFileInfo(dir).fileName()));
+    QPushButton* resume = box.addButton(tr("Resume"), QMessageBox::AcceptRole);
+    resume->setObjectName(QStringLiteral("resumeSweep"));
+    QPushButton* aside = box.addButton(tr("Move aside"), QMessageBox::DestructiveRole);
+    aside->setObjectName(QStringLiteral("moveSweepAside"));
+    QPushButton* cancel = box.addButton(QMessageBox::Cancel);
+    cancel->setObjectName(QStringLiteral("cancelSweep"));
+    box.setDefaultButton(resume);
+    box.exec();
+    if (box.clickedButton() == resume) return ExistingSweepChoice::Resume;
+    if (box.clickedButton() == aside) return ExistingSweepChoice::MoveAside;
+    return ExistingSweepChoice::Cancel;
 }
 
 void FinetunePanel::onRunFinished(const RunResult& run) {
@@ -227,6 +296,7 @@ bool FinetunePanel::openSweepFolder(const QString& dir) {
     }
     try {
         SweepFolder folder = readSweepFolder(dir.toStdString());
+        for (const std::string& w : folder.warnings) m_log->appendPlainText(QString::fromStdString(w));
         m_runs = std::move(folder.runs);
         m_plots->clear();
         m_plots->setRuns(m_runs);
@@ -240,8 +310,39 @@ bool FinetunePanel::openSweepFolder(const QString& dir) {
     m_sweepDir = dir;
     Settings().setLastSweepDir(dir);
     emit runsChanged();
-    showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
+    // A sweep spread over shards (Slurm array tasks, several terminals) is
+    // followed as its shards grow: polled, since cluster file systems often
+    // deliver no change notifications.
+    if (isShardedSweep(dir.toStdString())) {
+        m_followSignature = sweepFolderSignature(dir.toStdString());
+        m_followTimer->start();
+        showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
+                       .arg(dir));
+    } else {
+        m_followTimer->stop();
+        showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
+    }
     return true;
+}
+
+void FinetunePanel::followShards() {
+    if (isRunning() || m_sweepDir.isEmpty()) return;
+    const std::string signature = sweepFolderSignature(m_sweepDir.toStdString());
+    if (signature == m_followSignature) return;
+    m_followSignature = signature;
+    try {
+        SweepFolder folder = readSweepFolder(m_sweepDir.toStdString());
+        m_runs = std::move(folder.runs);
+    } catch (const std::exception&) {
+        return;  // a shard mid-write: the next tick reads it whole
+    }
+    const EfficiencyTable table = computeEfficiency(m_runs);
+    m_plots->setRuns(m_runs);
+    m_plots->setEfficiency(table);
+    m_runModel->setRuns(m_runs, table);
+    emit runsChanged();
+    showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
+                   .arg(m_sweepDir));
 }
 
 void FinetunePanel::chooseSweepFolder() {

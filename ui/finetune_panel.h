@@ -17,6 +17,11 @@ class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QTableView;
+class QTimer;
+
+namespace ctscope {
+struct ExistingSweep;
+}
 
 namespace ctscope::ui {
 
@@ -28,6 +33,9 @@ class SweepJob;
 class FinetunePanel : public QWidget {
     Q_OBJECT
 public:
+    /// How often a reopened sharded sweep is re-read (ms).
+    static constexpr int kFollowIntervalMs = 2000;
+
     /// `restoreLastSweep`: reopen the sweep remembered in the settings.
     explicit FinetunePanel(QWidget* parent = nullptr, bool restoreLastSweep = true);
     ~FinetunePanel() override;
@@ -46,12 +54,17 @@ public:
     QString status() const;
     /// Finished runs of the sweep shown (running, finished or reopened).
     const std::vector<RunResult>& runs() const { return m_runs; }
+    /// True while a reopened sweep of shards is followed as it grows.
+    bool isFollowingShards() const;
 
 public slots:
     /// Validates the form and starts a sweep; problems go to errorOccurred().
+    /// When the output folder holds a sweep, asks first (a modal QMessageBox
+    /// named "existingSweepQuestion": Resume / Move aside / Cancel).
     void run();
     void stop();
-    /// Reopens a finished (or interrupted) sweep from its folder.
+    /// Reopens a finished (or interrupted) sweep from its folder; a folder of
+    /// shards is merged and then followed as the shards grow.
     bool openSweepFolder(const QString& dir);
     void chooseSweepFolder();
 
@@ -62,6 +75,9 @@ signals:
     void runsChanged();
 
 private:
+    enum class ExistingSweepChoice { Resume, MoveAside, Cancel };
+    ExistingSweepChoice askAboutExistingSweep(const QString& dir, const ExistingSweep& existing);
+    void followShards();
     void onRunFinished(const RunResult& run);
     void onFinished(const SweepResult& result);
     void setRunning(bool running);
@@ -79,6 +95,8 @@ private:
     SweepJob* m_job = nullptr;
     std::vector<RunResult> m_runs;
     QString m_sweepDir;
+    QTimer* m_followTimer = nullptr;
+    std::string m_followSignature;
 };
 
 }  // namespace ctscope::ui

@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "ui/alpha_view.h"
 #include "ui/analysis_job.h"
 #include "ui/budget_view.h"
 #include "ui/efficiency_frontier_view.h"
@@ -9,6 +10,7 @@
 #include "ui/finetune_panel.h"
 #include "ui/finetune_plots.h"
 #include "ui/frontier_view.h"
+#include "ui/heavy_tails_view.h"
 #include "ui/message_bar.h"
 #include "ui/model_panel.h"
 #include "ui/overlay_view.h"
@@ -17,6 +19,7 @@
 #include "ui/type_compare_view.h"
 #include "ui/update_view.h"
 
+#include "core/format/checkpoint.h"
 #include "core/spectral/update_analysis.h"
 
 #include <qcustomplot.h>
@@ -76,6 +79,16 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     m_tabs->addTab(m_update, tr("Update ΔW"));
     m_tabs->addTab(m_finetune, tr("Fine-tuning"));
     m_tabs->addTab(m_effFrontier, tr("Efficiency frontier"));
+    // WeightWatcher's metrics (issue 12): fed by the shown model and the table's selection.
+    auto* heavyTails = new HeavyTailsView(this);
+    heavyTails->setObjectName(QStringLiteral("heavyTailsView"));
+    auto* alpha = new AlphaView(this);
+    alpha->setObjectName(QStringLiteral("alphaView"));
+    m_tabs->insertTab(m_tabs->indexOf(m_spectrum) + 1, heavyTails, tr("Heavy tails"));
+    m_tabs->insertTab(m_tabs->indexOf(heavyTails) + 1, alpha, tr("Alpha"));
+    connect(this, &MainWindow::modelShown, heavyTails, &HeavyTailsView::setModel);
+    connect(this, &MainWindow::modelShown, alpha, &AlphaView::setModel);
+    connect(m_modelPanel, &ModelPanel::selectionChanged, heavyTails, &HeavyTailsView::setSelection);
     m_tabs->setTabToolTip(m_tabs->indexOf(m_overlay), tr("Checkpoints side by side: File ▸ Add checkpoint…"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_update),
                           tr("What a fine-tune moved: add a checkpoint with the same shapes as the first"));
@@ -278,6 +291,12 @@ void MainWindow::showModel(const LoadedModelPtr& model) {
     setBusy(false);
     m_model = model;
     m_messages->dismiss();
+    // Loader remarks (a config guessed from shapes, an unknown model_type, skipped GGUF types).
+    if (const auto& notes = model->checkpoint->notes(); !notes.empty()) {
+        QStringList lines;
+        for (const std::string& n : notes) lines << QString::fromStdString(n);
+        m_messages->showMessage(lines.join(QLatin1Char('\n')), MessageBar::Kind::Info);
+    }
     m_modelPanel->setModel(model);
     m_spectrum->setModel(model);
     m_energy->setModel(model);
@@ -363,7 +382,7 @@ void MainWindow::setBusy(bool busy) {
 QList<Figure> MainWindow::allFigures() const {
     return m_spectrum->figures() + m_energy->figures() + m_types->figures() + m_frontier->figures() +
            m_budget->figures() + m_overlay->figures() + m_update->figures() + m_finetune->figures() +
-           m_effFrontier->figures();
+           m_effFrontier->figures() + findChild<HeavyTailsView*>()->figures() + findChild<AlphaView*>()->figures();
 }
 
 QList<TableExport> MainWindow::allTables() const {

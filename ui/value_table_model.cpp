@@ -3,6 +3,7 @@
 #include <QBrush>
 #include <QColor>
 #include <QFile>
+#include <QSaveFile>
 #include <QFont>
 #include <QLocale>
 #include <QTextStream>
@@ -116,12 +117,14 @@ QString ValueTableModel::toCsv() const {
 }
 
 bool ValueTableModel::writeCsv(const QString& path, QString* error) const {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+    // QSaveFile: a temporary file beside `path`, renamed over it on commit,
+    // so a crash leaves the old table or the new one.
+    QSaveFile file(path);
+    const QByteArray bytes = toCsv().toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
         if (error) *error = tr("Cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
-    QTextStream(&file) << toCsv();
     return true;
 }
 

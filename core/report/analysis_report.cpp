@@ -1,6 +1,7 @@
 #include "core/report/analysis_report.h"
 
 #include "core/report/frontier.h"
+#include "core/util/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,13 +25,27 @@ ordered_json atKs(const std::vector<double>& curve, const std::vector<int>& ks) 
     return j;
 }
 
-std::ofstream openCsv(const std::string& dir, const std::string& name) {
-    const std::string path = dir + "/" + name;
-    std::ofstream out(path);
-    if (!out) throw std::runtime_error(path + ": cannot write");
-    out.precision(10);
+// Each CSV is built in memory and written atomically by commit(): a crash
+// leaves the old file or the new one, never half of one.
+struct CsvOut {
+    std::string path;
+    std::ostringstream text;
+};
+
+CsvOut openCsv(const std::string& dir, const std::string& name) {
+    CsvOut out;
+    out.path = dir + "/" + name;
+    out.text.precision(10);
     return out;
 }
+
+template <typename T>
+CsvOut& operator<<(CsvOut& out, const T& v) {
+    out.text << v;
+    return out;
+}
+
+void commit(CsvOut& out) { writeFileAtomically(out.path, out.text.str()); }
 
 std::string fmt(const char* f, double v) {
     char buf[64];
@@ -198,6 +213,7 @@ void writeAnalysisCsv(const SpectralAnalysis& a, const std::vector<int>& ks, con
                 out << "," << t.r2Universal[static_cast<size_t>(k - 1)] << "," << t.r2Type[static_cast<size_t>(k - 1)];
             out << "\n";
         }
+        commit(out);
     }
     {
         auto out = openCsv(dir, "matrices.csv");
@@ -205,6 +221,7 @@ void writeAnalysisCsv(const SpectralAnalysis& a, const std::vector<int>& ks, con
         for (const MatrixResult& m : a.matrices)
             out << m.name << "," << roleName(m.type) << "," << m.layer << "," << m.rows << "," << m.cols << ","
                 << m.pr << "," << m.k50 << "," << m.k90 << "," << m.sigmaMax << "," << m.stableRank << "\n";
+        commit(out);
     }
     {
         auto out = openCsv(dir, "energy.csv");
@@ -216,6 +233,7 @@ void writeAnalysisCsv(const SpectralAnalysis& a, const std::vector<int>& ks, con
             for (const TypeResult& t : a.types) out << "," << t.spectrum.energyAt(k);
             out << "\n";
         }
+        commit(out);
     }
     {
         auto out = openCsv(dir, "r2.csv");
@@ -223,6 +241,7 @@ void writeAnalysisCsv(const SpectralAnalysis& a, const std::vector<int>& ks, con
         for (const TypeResult& t : a.types)
             for (size_t k = 1; k <= t.r2Universal.size(); ++k)
                 out << roleName(t.type) << "," << k << "," << t.r2Universal[k - 1] << "," << t.r2Type[k - 1] << "\n";
+        commit(out);
     }
     {
         auto out = openCsv(dir, "singular_values.csv");
@@ -230,11 +249,13 @@ void writeAnalysisCsv(const SpectralAnalysis& a, const std::vector<int>& ks, con
         for (const MatrixResult& m : a.matrices)
             for (size_t i = 0; i < m.singularValues.size(); ++i)
                 out << m.name << "," << (i + 1) << "," << m.singularValues[i] << "\n";
+        commit(out);
     }
     {
         auto out = openCsv(dir, "skipped.csv");
         out << "name,reason\n";
         for (const SkippedTensor& s : a.skipped) out << s.name << ",\"" << s.reason << "\"\n";
+        commit(out);
     }
 }
 

@@ -1,9 +1,13 @@
 #include "core/report/metrics_io.h"
 
+#include "core/report/sweep_merge.h"
+#include "core/report/sweep_record.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -11,6 +15,9 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace ctscope {
 
@@ -142,51 +149,152 @@ StepMetrics parseMetricsLine(const std::string& line, const std::string& where) 
     return m;
 }
 
+std::string runStartLine(const std::string& runId, int attempt, const std::string& config) {
+    nlohmann::ordered_json j;
+    j["event"] = "start";
+    j["run"] = runId;
+    j["attempt"] = attempt;
+    j["config"] = config;
+    return j.dump();
+}
+
 MetricsWriter::MetricsWriter(const std::string& path) : m_path(path) {
-    m_file = std::fopen(path.c_str(), "w");
-    if (!m_file) throw FormatError(path, std::string("cannot create: ") + std::strerror(errno));
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw FormatError(path, std::string("cannot open for appending: ") + std::strerror(errno));
+    // A writer killed mid-line leaves an incomplete last line. It holds no
+    // record, and a line appended after it would turn it into a malformed
+    // line in the middle of the file: cut it off before appending.
+    off_t end = ::lseek(fd, 0, SEEK_END);
+    off_t keep = end;
+    char buf[4096];
+    while (keep > 0) {
+        const off_t from = std::max<off_t>(0, keep - static_cast<off_t>(sizeof buf));
+        const auto n = ::pread(fd, buf, static_cast<size_t>(keep - from), from);
+        if (n <= 0) break;
+        off_t i = n;
+        while (i > 0 && buf[i - 1] != '\n') --i;
+        if (i > 0) {
+            keep = from + i;
+            break;
+        }
+        keep = from;
+    }
+    if (keep != end && ::ftruncate(fd, keep) != 0) {
+        ::close(fd);
+        throw FormatError(path, std::string("cannot cut off the incomplete last line: ") + std::strerror(errno));
+    }
+    m_file = ::fdopen(fd, "ab");
+    if (!m_file) {
+        ::close(fd);
+        throw FormatError(path, std::string("cannot open for appending: ") + std::strerror(errno));
+    }
 }
 
 MetricsWriter::~MetricsWriter() {
     if (m_file) std::fclose(m_file);
 }
 
-void MetricsWriter::write(const StepMetrics& m) {
-    const std::string line = metricsLine(m) + "\n";
+void MetricsWriter::writeLine(const std::string& text) {
+    const std::string line = text + "\n";
     if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0)
         throw FormatError(m_path, std::string("write failed: ") + std::strerror(errno));
 }
 
-std::vector<RunResult> readMetricsFile(const std::string& path) {
-    std::ifstream in(path);
+void MetricsWriter::write(const StepMetrics& m) { writeLine(metricsLine(m)); }
+
+void MetricsWriter::writeRunStart(const std::string& runId, int attempt, const std::string& config) {
+    writeLine(runStartLine(runId, attempt, config));
+}
+
+const LoggedRun* MetricsLog::find(const std::string& runId) const {
+    for (const LoggedRun& r : runs)
+        if (r.run.steps.front().runId == runId) return &r;
+    return nullptr;
+}
+
+int MetricsLog::attemptsOf(const std::string& runId) const {
+    const auto it = attempts.find(runId);
+    return it == attempts.end() ? 0 : it->second;
+}
+
+MetricsLog readMetricsLog(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw FormatError(path, "cannot open metrics file");
     std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);)
-        if (!l.empty()) lines.push_back(l);
-    std::vector<RunResult> runs;
-    std::map<std::string, size_t> index;
-    for (size_t i = 0; i < lines.size(); ++i) {
-        StepMetrics m;
-        try {
-            m = parseMetricsLine(lines[i], path + ":" + std::to_string(i + 1));
-        } catch (const FormatError&) {
-            if (i + 1 == lines.size()) break;  // torn last line of an interrupted write
-            throw;
-        }
-        auto [it, added] = index.emplace(m.runId, runs.size());
-        if (added) {
-            RunResult r;
-            r.spec = m.spec;
-            r.trainable = m.trainable;
-            runs.push_back(r);
-        }
-        RunResult& r = runs[it->second];
-        if (m.step == 0) r.startLoss = m.heldOutLoss;
-        r.finalLoss = m.heldOutLoss;
-        r.completed = m.totalSteps > 0 && m.step == m.totalSteps;
-        r.steps.push_back(m);
+    std::vector<size_t> lineNo;
+    size_t n = 0;
+    for (std::string l; std::getline(in, l);) {
+        ++n;
+        if (!l.empty() && l.back() == '\r') l.pop_back();
+        if (l.empty()) continue;
+        lines.push_back(std::move(l));
+        lineNo.push_back(n);
     }
-    return runs;
+    MetricsLog log;
+    std::map<std::string, size_t> index;
+    auto entry = [&](const std::string& id) -> LoggedRun& {
+        auto [it, added] = index.emplace(id, log.runs.size());
+        if (added) log.runs.emplace_back();
+        return log.runs[it->second];
+    };
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string where = path + ":" + std::to_string(lineNo[i]);
+        try {
+            const auto j = nlohmann::json::parse(lines[i]);
+            if (j.is_object() && j.contains("event")) {
+                if (j.at("event").get<std::string>() != "start") throw std::runtime_error("unknown event");
+                LoggedRun& r = entry(j.at("run").get<std::string>());
+                // A new attempt replaces whatever the cut-off one had written.
+                const RunSpec spec = r.run.spec;
+                r.run = RunResult{};
+                r.run.spec = spec;
+                r.attempt = j.value("attempt", r.attempt + 1);
+                r.config = j.value("config", std::string());
+                int& a = log.attempts[j.at("run").get<std::string>()];
+                a = std::max(a, r.attempt);
+                ++log.lines;
+                continue;
+            }
+            const StepMetrics m = parseMetricsLine(lines[i], where);
+            LoggedRun& r = entry(m.runId);
+            r.run.spec = m.spec;
+            r.run.trainable = m.trainable;
+            if (m.step == 0) r.run.startLoss = m.heldOutLoss;
+            r.run.finalLoss = m.heldOutLoss;
+            r.run.completed = m.totalSteps > 0 && m.step == m.totalSteps;
+            r.run.steps.push_back(m);
+            ++log.lines;
+        } catch (const std::exception& e) {
+            if (i + 1 == lines.size()) {  // torn last line of an interrupted write
+                log.tornLastLine = true;
+                log.warnings.push_back(where + ": ignored an incomplete last line (the sweep was interrupted)");
+                break;
+            }
+            if (dynamic_cast<const FormatError*>(&e)) throw;
+            throw FormatError(where, std::string("malformed metrics line: ") + e.what());
+        }
+    }
+    // A start marker with no step yet has no spec: drop it.
+    std::vector<LoggedRun> kept;
+    for (LoggedRun& r : log.runs)
+        if (!r.run.steps.empty()) kept.push_back(std::move(r));
+    log.runs = std::move(kept);
+    return log;
+}
+
+std::vector<RunResult> readMetricsFile(const std::string& path) {
+    std::vector<RunResult> out;
+    for (LoggedRun& r : readMetricsLog(path).runs) out.push_back(std::move(r.run));
+    return out;
+}
+
+std::string metricsText(const MetricsLog& log) {
+    std::string out;
+    for (const LoggedRun& r : log.runs) {
+        if (r.attempt > 0) out += runStartLine(r.run.steps.front().runId, r.attempt, r.config) + "\n";
+        for (const StepMetrics& m : r.run.steps) out += metricsLine(m) + "\n";
+    }
+    return out;
 }
 
 namespace {
@@ -229,44 +337,51 @@ std::vector<std::string> splitCsv(const std::string& line) {
     return out;
 }
 
-const char* kSummaryHeader = "arm,basis,param,k,match_k,trainable,best_lr,start_loss,final_loss,"
-                             "efficiency_mean,efficiency_std,n,defined";
+const std::vector<std::string> kSummaryColumns = {
+    "arm",     "basis",     "param",      "k",      "match_k",  "trainable",       "best_lr",
+    "start_loss", "final_loss", "efficiency_mean", "efficiency_std", "n", "defined", "l0",
+    "full_mean", "full_std",  "baseline_learns", "note"};
 
 } // namespace
 
-void writeSummaryCsv(const std::string& path, const EfficiencyTable& t) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp);
-        if (!out) throw FormatError(tmp, "cannot create");
-        out << "# l0=" << csvNum(t.l0) << ",full_mean=" << csvNum(t.fullMean) << ",full_std=" << csvNum(t.fullSpread)
-            << ",baseline_learns=" << (t.baselineLearns ? 1 : 0) << ",note=" << csvQuote(t.note) << "\n";
-        out << kSummaryHeader << "\n";
-        for (const EfficiencyRow& r : t.rows) {
-            const bool amp = r.arm == Arm::Amp;
-            out << armName(r.arm) << ',' << (amp ? basisName(r.basis) : "") << ',' << (amp ? ampParamName(r.param) : "")
-                << ',' << r.k << ',' << r.matchK << ',' << r.trainable << ',' << csvNum(r.bestLr) << ','
-                << csvNum(r.startLoss) << ',' << csvNum(r.finalLoss) << ',' << (r.defined ? csvNum(r.mean) : "") << ','
-                << (r.defined ? csvNum(r.spread) : "") << ',' << r.n << ',' << (r.defined ? 1 : 0) << "\n";
-        }
-        if (!out.flush()) throw FormatError(tmp, "write failed");
+std::string summaryCsvText(const EfficiencyTable& t) {
+    std::ostringstream out;
+    for (size_t i = 0; i < kSummaryColumns.size(); ++i) out << (i ? "," : "") << kSummaryColumns[i];
+    out << "\n";
+    for (const EfficiencyRow& r : t.rows) {
+        const bool amp = r.arm == Arm::Amp;
+        out << armName(r.arm) << ',' << (amp ? basisName(r.basis) : "") << ',' << (amp ? ampParamName(r.param) : "")
+            << ',' << r.k << ',' << r.matchK << ',' << r.trainable << ',' << csvNum(r.bestLr) << ','
+            << csvNum(r.startLoss) << ',' << csvNum(r.finalLoss) << ',' << (r.defined ? csvNum(r.mean) : "") << ','
+            << (r.defined ? csvNum(r.spread) : "") << ',' << r.n << ',' << (r.defined ? 1 : 0) << ',' << csvNum(t.l0)
+            << ',' << csvNum(t.fullMean) << ',' << csvNum(t.fullSpread) << ',' << (t.baselineLearns ? 1 : 0) << ','
+            << csvQuote(t.note) << "\n";
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw FormatError(path, "cannot replace: " + ec.message());
+    return out.str();
+}
+
+void writeSummaryCsv(const std::string& path, const EfficiencyTable& t) {
+    try {
+        writeFileAtomically(path, summaryCsvText(t));
+    } catch (const std::runtime_error& e) {
+        throw FormatError(path, e.what());
+    }
 }
 
 EfficiencyTable readSummaryCsv(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw FormatError(path, "cannot open summary");
     EfficiencyTable t;
+    t.l0 = t.fullMean = t.fullSpread = std::numeric_limits<double>::quiet_NaN();
     std::string line;
     int lineNo = 0;
+    std::map<std::string, size_t> col;
     try {
         while (std::getline(in, line)) {
             ++lineNo;
+            if (!line.empty() && line.back() == '\r') line.pop_back();
             if (line.empty()) continue;
-            if (line[0] == '#') {
+            if (line[0] == '#') {  // the layout before issue 9: sweep-level values on a comment line
                 for (const std::string& kv : splitCsv(line.substr(1))) {
                     const auto eq = kv.find('=');
                     if (eq == std::string::npos) continue;
@@ -280,39 +395,75 @@ EfficiencyTable readSummaryCsv(const std::string& path) {
                 }
                 continue;
             }
-            if (line.rfind("arm,", 0) == 0) continue;
             const auto f = splitCsv(line);
-            if (f.size() != 13) throw std::runtime_error("expected 13 fields, got " + std::to_string(f.size()));
+            if (col.empty()) {
+                for (size_t i = 0; i < f.size(); ++i) col[f[i]] = i;
+                for (const char* need : {"arm", "basis", "param", "k", "match_k", "trainable", "best_lr", "start_loss",
+                                         "final_loss", "efficiency_mean", "efficiency_std", "n", "defined"})
+                    if (!col.count(need)) throw std::runtime_error(std::string("the header has no column ") + need);
+                continue;
+            }
+            if (f.size() != col.size())
+                throw std::runtime_error("expected " + std::to_string(col.size()) + " fields, got " +
+                                         std::to_string(f.size()));
+            auto at = [&](const char* name) -> const std::string& { return f[col.at(name)]; };
             EfficiencyRow r;
-            const auto arm = armFromName(f[0]);
-            if (!arm) throw std::runtime_error("unknown arm '" + f[0] + "'");
+            const auto arm = armFromName(at("arm"));
+            if (!arm) throw std::runtime_error("unknown arm '" + at("arm") + "'");
             r.arm = *arm;
-            if (!f[1].empty()) r.basis = basisFromName(f[1]).value_or(BasisKind::Universal);
-            if (!f[2].empty()) r.param = ampParamFromName(f[2]).value_or(AmpParam::Residual);
-            r.k = std::stoi(f[3]);
-            r.matchK = std::stoi(f[4]);
-            r.trainable = std::stoll(f[5]);
-            r.bestLr = csvDouble(f[6]);
-            r.startLoss = csvDouble(f[7]);
-            r.finalLoss = csvDouble(f[8]);
-            r.mean = csvDouble(f[9]);
-            r.spread = csvDouble(f[10]);
-            r.n = std::stoi(f[11]);
-            r.defined = f[12] == "1";
+            if (!at("basis").empty()) r.basis = basisFromName(at("basis")).value_or(BasisKind::Universal);
+            if (!at("param").empty()) r.param = ampParamFromName(at("param")).value_or(AmpParam::Residual);
+            r.k = std::stoi(at("k"));
+            r.matchK = std::stoi(at("match_k"));
+            r.trainable = std::stoll(at("trainable"));
+            r.bestLr = csvDouble(at("best_lr"));
+            r.startLoss = csvDouble(at("start_loss"));
+            r.finalLoss = csvDouble(at("final_loss"));
+            r.mean = csvDouble(at("efficiency_mean"));
+            r.spread = csvDouble(at("efficiency_std"));
+            r.n = std::stoi(at("n"));
+            r.defined = at("defined") == "1";
+            if (col.count("l0")) {
+                t.l0 = csvDouble(at("l0"));
+                t.fullMean = csvDouble(at("full_mean"));
+                t.fullSpread = csvDouble(at("full_std"));
+                t.baselineLearns = at("baseline_learns") == "1";
+                t.note = col.count("note") ? at("note") : std::string();
+            }
             t.rows.push_back(r);
         }
     } catch (const std::exception& e) {
         throw FormatError(path, "line " + std::to_string(lineNo) + ": " + e.what());
     }
+    if (col.empty()) throw FormatError(path, "no header row");
     return t;
 }
 
 SweepFolder readSweepFolder(const std::string& dir) {
     SweepFolder f;
     const auto base = std::filesystem::path(dir);
-    f.runs = readMetricsFile((base / "metrics.jsonl").string());
+    MetricsLog log;
+    if (isShardedSweep(dir)) {
+        MergedSweep m = mergeShards(dir);
+        log = std::move(m.log);
+        f.warnings = std::move(m.warnings);
+        f.hasSummary = std::filesystem::exists(base / "summary.csv");
+    } else {
+        log = readMetricsLog((base / "metrics.jsonl").string());
+        f.warnings = log.warnings;
+        f.hasSummary = std::filesystem::exists(base / "summary.csv");
+        // Runs last made with other options than the sweep's record says
+        // (a --resume with changed options re-runs them) are not this sweep's.
+        const std::string key = sweepConfigKey(dir);
+        if (!key.empty()) {
+            std::vector<LoggedRun> kept;
+            for (LoggedRun& r : log.runs)
+                if (r.config.empty() || r.config == key) kept.push_back(std::move(r));
+            log.runs = std::move(kept);
+        }
+    }
+    for (LoggedRun& r : log.runs) f.runs.push_back(std::move(r.run));
     f.efficiency = computeEfficiency(f.runs);
-    f.hasSummary = std::filesystem::exists(base / "summary.csv");
     return f;
 }
 

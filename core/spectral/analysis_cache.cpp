@@ -2,13 +2,12 @@
 
 #include "core/format/checkpoint.h"
 #include "core/format/mapped_file.h"
+#include "core/util/atomic_file.h"
 #include "core/util/binary_io.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <unistd.h>
 
 namespace ctscope {
 
@@ -180,20 +179,11 @@ bool saveCachedAnalysis(const std::string& file, const std::string& identity, co
     }
     std::error_code ec;
     fs::create_directories(fs::path(file).parent_path(), ec);
-    const std::string tmp = file + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return false;
-        out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));
-        if (!out) {
-            out.close();
-            fs::remove(tmp, ec);
-            return false;
-        }
-    }
-    fs::rename(tmp, file, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
+    try {
+        // Temporary file in the same folder, fsync, rename: a kill leaves the
+        // old cache file or the new one (and loadCachedAnalysis checks both).
+        writeFileAtomically(file, std::string_view(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size()));
+    } catch (const std::exception&) {
         return false;
     }
     return true;

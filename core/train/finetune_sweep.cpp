@@ -6,6 +6,7 @@
 #include "core/spectral/spectral_analysis.h"
 #include "core/train/sweep_engine.h"
 #include "core/train/tokenizer.h"
+#include "core/util/content_hash.h"
 #include "core/util/error.h"
 
 #include <filesystem>
@@ -69,16 +70,29 @@ SweepResult runSweep(const Checkpoint& ckpt, const SpectralAnalysis& analysis, c
         r.cancelled = true;
         return r;
     }
+    SweepProvenance prov;
+    if (!opts.outDir.empty()) {
+        prov.checkpointPath = ckpt.path();
+        prov.checkpointFormat = ckpt.format();
+        prov.checkpointIdentity = ckpt.identity();
+        prov.tensorHash = tensorDataHash(ckpt, &prov.checkpointBytes);
+        std::error_code ec;
+        prov.dataBytes = std::filesystem::file_size(opts.dataFile, ec);
+        prov.dataHash = ContentHash::ofFile(opts.dataFile);
+        prov.tokenizerKind = tok->kind();
+        prov.tokenizerFile = opts.tokenizerFile.empty() ? ckpt.tokenizer().tokenizerFile : opts.tokenizerFile;
+        if (!prov.tokenizerFile.empty() && std::filesystem::is_regular_file(prov.tokenizerFile, ec))
+            prov.tokenizerHash = ContentHash::ofFile(prov.tokenizerFile);
+    }
     const LlamaModel model(loadLlamaWeights(ckpt));
-    SweepResult result = runSweepOnModel(model, data, basisProviderFor(analysis, model.dModel()), opts, callbacks);
+    SweepResult result = runSweepOnModel(model, data, basisProviderFor(analysis, model.dModel()), opts, callbacks,
+                                         nullptr, opts.outDir.empty() ? nullptr : &prov);
     if (!result.savedRunId.empty()) {
         // The saved folder carries the tokenizer it was trained with, so that
         // `ctscope eval` and other tools read it as it is.
         const std::string tokFile = opts.tokenizerFile.empty() ? ckpt.tokenizer().tokenizerFile : opts.tokenizerFile;
         if (!tokFile.empty()) {
-            const bool llama2c = tok->kind() == "llama2c";
-            const auto target = std::filesystem::path(opts.saveDir) / (llama2c ? "tokenizer.bin" : "tokenizer.model");
-            std::filesystem::copy_file(tokFile, target, std::filesystem::copy_options::overwrite_existing);
+            copyTokenizerFiles(tokFile, *tok, opts.saveDir);
         } else {
             say("the checkpoint's tokenizer is embedded (GGUF): pass --tokenizer FILE when evaluating " + opts.saveDir);
         }

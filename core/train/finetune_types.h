@@ -58,6 +58,16 @@ struct FinetuneOptions {
     /// Hugging Face folder (`--save`).
     std::string saveDir;
     std::string saveRun;
+    /// outDir already holds a sweep: keep its runs finished with the same
+    /// options and run only the rest (a run cut off mid-way starts again).
+    /// Without it the engine refuses a folder that holds a sweep.
+    bool resume = false;
+    /// This process runs shard shardIndex of shardCount (0-based, see
+    /// sweep_shards.h); outDir is then the shard's own folder.
+    int shardIndex = 0;
+    int shardCount = 1;
+    /// The command line, recorded in sweep.json (provenance).
+    std::vector<std::string> commandLine;
 };
 
 /// One metrics record per step per run (also one line of metrics.jsonl).

@@ -3,14 +3,13 @@
 #include "core/report/metrics_io.h"
 #include "core/train/prefix_cache.h"
 #include "core/train/save_weights.h"
+#include "core/train/sweep_output.h"
 #include "core/train/sweep_plan.h"
-
-#include <nlohmann/json.hpp>
+#include "core/train/sweep_shards.h"
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 namespace ctscope {
@@ -23,37 +22,6 @@ std::vector<const TokenWindow*> pick(const std::vector<TokenWindow>& all, const 
     std::vector<const TokenWindow*> out;
     for (size_t i : idx) out.push_back(&all[i]);
     return out;
-}
-
-void writeSweepJson(const std::string& dir, const ModelConfig& c, const PackedData& data, const FinetuneOptions& o,
-                    int firstBlock, const std::vector<PlannedArm>& arms) {
-    nlohmann::ordered_json j;
-    j["model"] = {{"d_model", c.dModel}, {"layers", c.nLayers}, {"heads", c.nHeads}, {"kv_heads", c.nKvHeads},
-                  {"ffn", c.ffnDim},     {"vocab", c.vocab},    {"first_trained_block", firstBlock}};
-    j["data"] = {{"file", o.dataFile},
-                 {"seq", data.seq},
-                 {"train_windows", data.train.size()},
-                 {"heldout_windows", data.heldOut.size()},
-                 {"train_tokens", data.trainTokens},
-                 {"heldout_tokens", data.heldOutTokens},
-                 {"split", data.splitByDocument ? "every k-th document" : "last fraction of the token stream"}};
-    j["options"] = {{"blocks", o.blocks}, {"steps", o.steps}, {"batch", o.batch}, {"seeds", o.seeds},
-                    {"ks", o.ks},         {"weight_decay", o.weightDecay},          {"optimizer", "AdamW"},
-                    {"schedule", "constant"}, {"heldout_fraction", o.heldOutFraction},
-                    {"prefix_cache", o.prefixCache}};
-    auto& a = j["arms"] = nlohmann::ordered_json::array();
-    for (const auto& p : arms) {
-        nlohmann::ordered_json e{{"arm", armName(p.spec.arm)}, {"k", p.spec.k}, {"trainable", p.trainable},
-                                 {"lr_grid", p.lrs}};
-        if (p.spec.arm == Arm::Amp) {
-            e["basis"] = basisName(p.spec.basis);
-            e["param"] = ampParamName(p.spec.param);
-        }
-        if (p.spec.arm == Arm::Lora) e["match_k"] = p.spec.matchK;
-        a.push_back(e);
-    }
-    std::ofstream out(std::filesystem::path(dir) / "sweep.json");
-    out << j.dump(2) << "\n";
 }
 
 } // namespace
@@ -79,14 +47,23 @@ double heldOutLoss(const SuffixModel& suffix, PrefixCache& cache, const std::vec
 }
 
 SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, const BasisProvider& bases,
-                            const FinetuneOptions& opts, const SweepCallbacks& cb, SweepStats* statsOut) {
+                            const FinetuneOptions& opts, const SweepCallbacks& cb, SweepStats* statsOut,
+                            const SweepProvenance* provenance) {
     if (opts.steps < 1 || opts.batch < 1 || opts.seeds < 1) throw std::invalid_argument("steps, batch and seeds must be ≥ 1");
+    if (opts.shardCount < 1 || opts.shardIndex < 0 || opts.shardIndex >= opts.shardCount)
+        throw std::invalid_argument("shard index out of range");
     if (opts.threads > 0) at::set_num_threads(opts.threads);
     const ModelConfig& cfg = model.config();
     const int blocks = std::clamp(opts.blocks, 1, model.layers());
     const int first = model.layers() - blocks;
     const auto arms = planArms(cfg, opts);
-    const auto runs = planRuns(cfg, opts);
+    const auto allRuns = planRuns(cfg, opts);
+    // Every amp run draws its basis rows from the top kMax of the whole plan,
+    // whichever shard runs it: a random basis depends on kMax.
+    int kMax = 1;
+    for (const auto& r : allRuns)
+        if (r.arm == Arm::Amp) kMax = std::max(kMax, r.k);
+    const auto runs = shardRuns(allRuns, opts.shardIndex, opts.shardCount);
     auto stop = [&cb]() { return cb.shouldStop && cb.shouldStop(); };
     auto say = [&cb](const std::string& s) {
         if (cb.onMessage) cb.onMessage(s);
@@ -95,6 +72,33 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
     SweepStats stats;
     stats.firstBlock = first;
     SweepResult result;
+
+    // The folder first: a sweep into a folder that holds one is refused
+    // before any work, and a resumed one knows what is left.
+    std::unique_ptr<SweepOutput> out;
+    if (!opts.outDir.empty())
+        out = std::make_unique<SweepOutput>(opts, cfg, data, first, arms, runs, kMax, provenance);
+    std::vector<bool> done(runs.size(), false);
+    if (out) {
+        for (const std::string& w : out->warnings()) say("warning: " + w);
+        for (size_t i = 0; i < runs.size(); ++i)
+            if (const RunResult* r = out->finishedBefore(runs[i])) {
+                result.runs.push_back(*r);
+                result.runs.back().completed = true;
+                done[i] = true;
+            }
+        if (opts.resume)
+            say("resuming " + opts.outDir + ": " + std::to_string(result.runs.size()) + " of " +
+                std::to_string(runs.size()) + " runs already finished with these options");
+        result.efficiency = out->writeSummary(result.runs);
+    }
+    auto finish = [&]() {
+        result.efficiency = out ? out->writeSummary(result.runs) : computeEfficiency(result.runs);
+        if (statsOut) *statsOut = stats;
+        return result;
+    };
+    const size_t keptRuns = result.runs.size();
+    if (keptRuns == runs.size()) return finish();
 
     // Prefix cache: every train window any seed's batches touch, and the held-out set.
     const auto used = windowsUsed(data.train.size(), opts.seeds, opts.steps, opts.batch);
@@ -117,8 +121,7 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
         }
         if (!cache.fill(w, keys, opts.batch, stop)) {
             result.cancelled = true;
-            if (statsOut) *statsOut = stats;
-            return result;
+            return finish();
         }
         stats.cacheBuildSeconds = since(t0);
         say("prefix cache: " + std::to_string(cache.size()) + " windows through blocks 0.." + std::to_string(first - 1) +
@@ -128,22 +131,20 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
     stats.cacheEnabled = cacheOn;
     stats.cacheMB = cache.bytes() / (1024.0 * 1024.0);
 
-    std::unique_ptr<MetricsWriter> writer;
-    std::string summaryPath;
-    if (!opts.outDir.empty()) {
-        std::filesystem::create_directories(opts.outDir);
-        writer = std::make_unique<MetricsWriter>((std::filesystem::path(opts.outDir) / "metrics.jsonl").string());
-        summaryPath = (std::filesystem::path(opts.outDir) / "summary.csv").string();
-        writeSweepJson(opts.outDir, cfg, data, opts, first, arms);
-    }
-
-    int kMax = 1;
-    for (const auto& r : runs)
-        if (r.arm == Arm::Amp) kMax = std::max(kMax, r.k);
     std::map<std::pair<int, int>, BasisTensors> basisCache;
     double savedLoss = std::numeric_limits<double>::infinity();
+    // Runs finished by an earlier session count for --save only when that
+    // session saved too (the folder is there); otherwise the best new run is saved.
+    if (!opts.saveDir.empty() && std::filesystem::exists(std::filesystem::path(opts.saveDir) / "config.json"))
+        for (const RunResult& r : result.runs)
+            if (saveRunMatches(r.spec.id(), opts.saveRun) && r.finalLoss < savedLoss) {
+                savedLoss = r.finalLoss;
+                result.savedRunId = r.spec.id();
+            }
 
-    for (const RunSpec& spec : runs) {
+    for (size_t runIndex = 0; runIndex < runs.size(); ++runIndex) {
+        if (done[runIndex]) continue;
+        const RunSpec& spec = runs[runIndex];
         if (stop()) {
             result.cancelled = true;
             break;
@@ -161,6 +162,7 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
         RunResult rr;
         rr.spec = spec;
         rr.trainable = suffix.trainableCount();
+        if (out) out->startRun(spec.id());
         const auto t0 = Clock::now();
         auto emit = [&](int step, double trainLoss, double held) {
             StepMetrics m;
@@ -173,7 +175,7 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
             m.seconds = since(t0);
             m.trainable = rr.trainable;
             rr.steps.push_back(m);
-            if (writer) writer->write(m);
+            if (out) out->step(m);
             if (cb.onStep) cb.onStep(m);
         };
         auto evalNow = [&]() {
@@ -223,14 +225,11 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
         }
         result.runs.push_back(rr);
         if (cb.onRunFinished) cb.onRunFinished(rr);
-        if (!summaryPath.empty()) writeSummaryCsv(summaryPath, computeEfficiency(result.runs));
+        if (out) out->writeSummary(result.runs);
     }
-    result.efficiency = computeEfficiency(result.runs);
-    if (!summaryPath.empty()) writeSummaryCsv(summaryPath, result.efficiency);
     stats.prefixSeconds = cache.prefixSeconds();
     stats.prefixWindows = cache.prefixWindows();
-    if (statsOut) *statsOut = stats;
-    return result;
+    return finish();
 }
 
 } // namespace ctscope

@@ -4,6 +4,7 @@
 /// AdamW per run, held-out loss after every step. Train-internal (LibTorch);
 /// runSweep() (finetune_sweep.h) is the torch-free entry that builds the
 /// inputs from a checkpoint.
+#include "core/report/sweep_record.h"
 #include "core/train/finetune_sweep.h"
 #include "core/train/prefix_cache.h"
 #include "core/train/suffix_model.h"
@@ -36,9 +37,13 @@ struct SweepStats {
 /// orthonormal rows seeded by the run seed. Keeps a reference to `analysis`.
 BasisProvider basisProviderFor(const SpectralAnalysis& analysis, int dModel);
 
+/// Runs opts' plan (its shard's runs when opts.shardCount > 1). With
+/// opts.outDir: refuses a folder that holds a sweep unless opts.resume, and
+/// then skips the runs it finished with the same options (see SweepOutput).
+/// `provenance` (may be null) goes into sweep.json and the config key.
 SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, const BasisProvider& bases,
                             const FinetuneOptions& opts, const SweepCallbacks& callbacks,
-                            SweepStats* stats = nullptr);
+                            SweepStats* stats = nullptr, const SweepProvenance* provenance = nullptr);
 
 /// Mean masked next-token loss of `windows` under `suffix`, evaluated in
 /// chunks of `chunk` windows without grad.

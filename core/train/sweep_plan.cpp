@@ -25,7 +25,9 @@ int64_t blockMatrixParams(const ModelConfig& c) {
 
 int64_t otherSideSumPerBlock(const ModelConfig& c) {
     const Shapes s = shapesOf(c);
-    return s.q + 2 * s.kv + s.d + 3 * s.f;  // q, k, v, o rows; gate, up rows; down columns
+    // q, k, v rows; o's n_heads·head_dim side (its rows when square, its
+    // columns when d_model is its output side); gate, up rows; down columns.
+    return s.q + 2 * s.kv + s.q + 3 * s.f;
 }
 
 int64_t inPlusOutSumPerBlock(const ModelConfig& c) {
@@ -37,7 +39,7 @@ int64_t trainableParameters(const ModelConfig& c, int blocks, const RunSpec& spe
     const int64_t n = std::clamp(blocks, 0, c.nLayers);
     switch (spec.arm) {
     case Arm::Full:
-        return n * (blockMatrixParams(c) + 2 * static_cast<int64_t>(c.dModel)) +
+        return n * (blockMatrixParams(c) + 2 * static_cast<int64_t>(c.dModel) + (c.qkNorm ? 2 * int64_t{c.headDim()} : 0)) +
                static_cast<int64_t>(c.vocab) * c.dModel;
     case Arm::Amp:
         return n * spec.k * otherSideSumPerBlock(c);

@@ -10,14 +10,14 @@
 namespace ctscope {
 
 /// Trainable parameters of `spec` when the last `blocks` blocks are trained:
-///  full: the blocks' seven matrices and two norms, plus the head (a trained
-///        copy of the embedding when tied);
+///  full: the blocks' seven matrices and two norms (and q/k norms when the
+///        model has them), plus the head (a trained copy of the embedding when tied);
 ///  amp:  K × Σ over the blocks' matrices of the non-d_model side;
 ///  lora: rank × Σ (in + out).
 int64_t trainableParameters(const ModelConfig& c, int blocks, const RunSpec& spec);
 
-/// Σ over one block's seven matrices of the non-d_model side (q,k,v,o,gate,up
-/// rows; down columns).
+/// Σ over one block's seven matrices of the non-d_model side (q,k,v,gate,up
+/// rows; down columns; o's n_heads·head_dim side).
 int64_t otherSideSumPerBlock(const ModelConfig& c);
 /// Σ over one block's seven matrices of in + out.
 int64_t inPlusOutSumPerBlock(const ModelConfig& c);

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -27,10 +30,31 @@ bool syncFile(const fs::path& p) {
     return ok;
 }
 
+// A writer killed between creating its temporary and renaming it leaves the
+// temporary behind. Remove those of `target` whose process is gone, so that
+// kills do not pile up files in the user's folders.
+void removeStaleTemporaries(const fs::path& target) {
+    const std::string prefix = "." + target.filename().string() + ".tmp.";
+    std::error_code ec;
+    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const auto dot = rest.find('.');
+        if (dot == std::string::npos || dot == 0) continue;
+        char* end = nullptr;
+        const long pid = std::strtol(rest.c_str(), &end, 10);
+        if (end != rest.c_str() + dot || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+    }
+}
+
 } // namespace
 
 void writeFileAtomically(const std::string& file, const std::function<void(std::ostream&)>& write) {
     const fs::path target(file);
+    removeStaleTemporaries(target);
     const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." +
                                                  std::to_string(::getpid()) + "." + std::to_string(g_counter++));
     try {
