@@ -1,5 +1,6 @@
 #include "core/train/bpe_tokenizer.h"
 
+#include "core/train/token_text.h"
 #include "core/util/error.h"
 
 #include <cstdint>
@@ -16,22 +17,7 @@ const std::string kSpace = "\xE2\x96\x81";  // U+2581, SentencePiece's space
 // Length of the valid UTF-8 sequence at s[0..n), or 0 when it is invalid
 // (SentencePiece then substitutes U+FFFD for one byte).
 size_t validUtf8Length(const unsigned char* s, size_t n) {
-    const unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; ++i) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    const uint32_t minCp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < minCp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
+    return tok::utf8Length(std::string_view(reinterpret_cast<const char*>(s), n));
 }
 
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
