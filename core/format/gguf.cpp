@@ -302,7 +302,11 @@ void readTokenizer(const Metadata& md, const std::string& file, TokenizerSource&
     if (const Value* scores = md.array("tokenizer.ggml.scores", false))
         tok.scores.assign(scores->numbers.begin(), scores->numbers.end());
     if (const Value* types = md.array("tokenizer.ggml.token_type", false))
-        for (double t : types->numbers) tok.tokenTypes.push_back(static_cast<int>(t));
+        for (double t : types->numbers) {
+            if (!(t >= 0 && t <= 1000))  // also catches NaN; the cast of an out-of-range double is undefined
+                throw FormatError(file, "tokenizer.ggml.token_type holds " + std::to_string(t) + ", expected a token kind 0..1000");
+            tok.tokenTypes.push_back(static_cast<int>(t));
+        }
     if (!tok.scores.empty() && tok.scores.size() != tok.tokens.size())
         throw FormatError(file, "tokenizer.ggml.scores has " + std::to_string(tok.scores.size()) + " entries for " +
                                     std::to_string(tok.tokens.size()) + " tokens");

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -127,7 +128,11 @@ std::unique_ptr<HfTokenizer> HfTokenizer::fromJson(const json& j, const json& co
             throw FormatError(file, "model.vocab is missing or not an object");
         std::vector<std::pair<std::string, int>> vocab;
         vocab.reserve(model["vocab"].size());
-        for (const auto& [k, v] : model["vocab"].items()) vocab.emplace_back(k, v.get<int>());
+        for (const auto& [k, v] : model["vocab"].items()) {
+            if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > std::numeric_limits<int>::max())
+                throw FormatError(file, "model.vocab[" + k + "] is " + v.dump() + ", expected a token id in [0, 2^31)");
+            vocab.emplace_back(k, static_cast<int>(v.get<int64_t>()));
+        }
         std::vector<std::pair<std::string, std::string>> merges;
         const json mergesJson = model.value("merges", json::array());
         merges.reserve(mergesJson.size());
