@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 
 namespace ctscope::ui {
 
@@ -360,6 +361,20 @@ QCPItemStraightLine* PlotStyle::addHorizontalGuide(QCustomPlot* plot, QCPAxisRec
         text->setPadding(QMargins(2, 0, 2, 1));
     }
     return line;
+}
+
+QVector<int> PlotStyle::curvesToDraw(const QVector<int>& requested, int count, int maxCurves) {
+    QVector<int> out;
+    for (int i : requested)
+        if (i >= 0 && i < count) out.append(i);
+    if (out.size() > maxCurves) out.resize(maxCurves);
+    return out;
+}
+
+bool PlotStyle::colourByType(const QVector<MatrixType>& types) {
+    std::set<int> distinct;
+    for (MatrixType t : types) distinct.insert(static_cast<int>(t));
+    return static_cast<int>(distinct.size()) == types.size();
 }
 
 }  // namespace ctscope::ui

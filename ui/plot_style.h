@@ -41,6 +41,11 @@ public:
     static QPen referencePen(double width = 2.4);
     /// A pen for the i-th of several overlaid series (colour, then dash).
     static QPen seriesPen(int i, double width = 1.6);
+    /// The matrices to draw: `requested` without indices outside [0, count), cut to `maxCurves`.
+    static QVector<int> curvesToDraw(const QVector<int>& requested, int count, int maxCurves);
+    /// True when every curve has a type of its own, so curves are coloured by type
+    /// (else by position). `types` holds each curve's type, in curve order.
+    static bool colourByType(const QVector<MatrixType>& types);
     static QString typeLabel(MatrixType t);
     static bool isAttention(MatrixType t);
     static bool isMlp(MatrixType t);

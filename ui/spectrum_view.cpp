@@ -10,7 +10,7 @@
 #include <QLabel>
 
 #include <algorithm>
-#include <set>
+#include <climits>
 
 namespace ctscope::ui {
 
@@ -104,15 +104,12 @@ void SpectrumView::rebuild() {
         return;
     }
     const auto& mats = m_model->analysis.matrices;
-    QVector<int> wanted;
-    for (int i : (m_selection.isEmpty() ? defaultSelection() : m_selection))
-        if (i >= 0 && i < static_cast<int>(mats.size())) wanted.append(i);
-    const int total = static_cast<int>(wanted.size());
-    if (total > kMaxCurves) wanted.resize(kMaxCurves);
-
-    std::set<int> types;
-    for (int i : wanted) types.insert(static_cast<int>(mats[static_cast<size_t>(i)].type));
-    const bool colourByType = static_cast<int>(types.size()) == wanted.size();
+    const QVector<int> requested = m_selection.isEmpty() ? defaultSelection() : m_selection;
+    const int total = static_cast<int>(PlotStyle::curvesToDraw(requested, static_cast<int>(mats.size()), INT_MAX).size());
+    const QVector<int> wanted = PlotStyle::curvesToDraw(requested, static_cast<int>(mats.size()), kMaxCurves);
+    QVector<MatrixType> curveTypes;
+    for (int i : wanted) curveTypes.append(mats[static_cast<size_t>(i)].type);
+    const bool colourByType = PlotStyle::colourByType(curveTypes);
 
     for (int n = 0; n < wanted.size(); ++n) {
         const MatrixResult& m = mats[static_cast<size_t>(wanted[n])];
