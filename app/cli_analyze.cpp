@@ -53,6 +53,7 @@ int cmdAnalyze(int argc, char** argv) {
             return 0;
         }
         if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
+        StopSignals::install();
         const auto t0 = std::chrono::steady_clock::now();
         auto ckpt = openCheckpoint(args.positional()[0]);
         AnalysisOptions opts;

@@ -7,6 +7,7 @@
 
 #include "core/format/checkpoint.h"
 #include "core/format/pickle_reader.h"
+#include "core/format/safetensors_writer.h"
 #include "core/format/zip_archive.h"
 #include "core/util/error.h"
 #include "fixture_writer.h"
@@ -35,8 +36,11 @@ void* operator new(size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+// Out of line, so that GCC does not see free() on memory from operator new
+// in inlined destructors (-Wmismatched-new-delete).
+[[gnu::noinline]] static void releaseBlock(void* p) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { releaseBlock(p); }
+void operator delete(void* p, size_t) noexcept { releaseBlock(p); }
 
 namespace {
 
@@ -84,6 +88,30 @@ TEST_CASE("fuzz crashes: every saved input is a FormatError, never a crash", "[c
         INFO(f);
         ++files;
         requireRefusedSmall([&] { loadGguf(copyTo(f, "model.gguf")); });
+    }
+    {
+        // The index fuzzer's folder: a real config and two real shards; the
+        // saved input is the index.
+        const fs::path hf = tmp.path() / "hf";
+        fs::create_directories(hf);
+        std::ofstream(hf / "config.json") << R"({"model_type":"llama","hidden_size":8,"intermediate_size":12,)"
+                                          << R"("num_hidden_layers":1,"num_attention_heads":2,)"
+                                          << R"("num_key_value_heads":1,"vocab_size":16,"tie_word_embeddings":true})";
+        const std::vector<float> quarter(16 * 8, 0.25f);
+        auto entry = [&](const char* name, std::vector<int64_t> shape) {
+            return SafetensorsEntry{name, "F32", std::move(shape), quarter.data()};
+        };
+        writeSafetensors((hf / "model-00001-of-00002.safetensors").string(),
+                         {entry("model.embed_tokens.weight", {16, 8}), entry("model.norm.weight", {8}),
+                          entry("model.layers.0.self_attn.q_proj.weight", {8, 8})});
+        writeSafetensors((hf / "model-00002-of-00002.safetensors").string(),
+                         {entry("model.layers.0.input_layernorm.weight", {8})});
+        for (const fs::path& f : crashFiles("safetensors_index")) {
+            INFO(f);
+            ++files;
+            fs::copy_file(f, hf / "model.safetensors.index.json", fs::copy_options::overwrite_existing);
+            requireRefusedSmall([&] { loadHfFolder(hf.string()); });
+        }
     }
     for (const fs::path& f : crashFiles("llama2c")) {
         INFO(f);

@@ -135,7 +135,7 @@ TEST_CASE("kill -9 a sweep at 20 random moments: files stay whole, --resume fini
     CHECK(tornFiles == 0);
 }
 
-TEST_CASE("SIGTERM, SIGINT and SIGHUP stop a sweep at a step boundary; a second signal exits at once",
+TEST_CASE("SIGTERM, SIGINT and SIGHUP stop a sweep at a step boundary, a second signal exits at once",
           "[train][kill][signals]") {
     REQUIRE(fs::exists(test::ctscopeBinary()));
     test::TempDir tmp;

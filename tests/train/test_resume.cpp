@@ -136,7 +136,7 @@ TEST_CASE("a folder that holds a sweep is refused unless resumed, and moved asid
     CHECK_FALSE(inspectSweepDir(dir).present);
 }
 
-TEST_CASE("a stopped sweep resumes to the summary of an uninterrupted one; the cut-off run counts once",
+TEST_CASE("a stopped sweep resumes to the summary of an uninterrupted one, the cut-off run counted once",
           "[train][resume]") {
     const Example& ex = example();
     test::TempDir tmp;
@@ -254,7 +254,7 @@ TEST_CASE("shards: a deterministic split, the baseline on shard 0, merged equal 
     requireSameTable(readSweepFolder(dir).efficiency, whole.efficiency);
 }
 
-TEST_CASE("metrics files: a torn last line is cut before appending; summary.csv is plain CSV", "[train][resume]") {
+TEST_CASE("metrics files: a torn last line is cut before appending, summary.csv is plain CSV", "[train][resume]") {
     test::TempDir tmp;
     const std::string path = tmp.file("metrics.jsonl");
     StepMetrics m;
