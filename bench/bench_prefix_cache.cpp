@@ -1,15 +1,20 @@
 // Prefix cache: step time of an amp arm on the TinyLlama-1.1B-shaped
-// checkpoint with and without the cache, in one run; then a small sweep
+// checkpoint with and without the cache, and of the full arm, against the
+// PyTorch peer (/work/shared/peers/peer_torch_step.py) run in the same
+// process tree at the same batch and sequence length; then a small sweep
 // (arms × seeds sharing one cache) timed both ways, and its peak RSS.
 //
-//   bench_prefix_cache [--model DIR] [--layers 22] [--blocks 2] [--seq 256]
-//                      [--batch 1] [--steps 3] [--k 64] [--threads N] [--no-sweep]
+//   bench_prefix_cache [--model DIR | --keep-model DIR] [--layers 22] [--blocks 2] [--seq 256]
+//                      [--batch 1] [--steps 3] [--k 64] [--threads N] [--device auto|cpu|cuda]
+//                      [--peer FILE | --no-peer] [--no-sweep]
 //
 // Without --model a shape-realistic BF16 checkpoint is generated in a temp
-// folder first (2.2 GB). The per-step figures are medians over --steps steps
-// after one warm-up step. Frozen prefix = blocks 0..L-blocks-1; the suffix's
+// folder first (2.2 GB); --keep-model DIR writes it there once and reuses it.
+// The per-step figures are medians over --steps steps after one warm-up
+// step, as the peer's. Frozen prefix = blocks 0..L-blocks-1; the suffix's
 // forward and backward, the frozen head's forward and backward and AdamW
-// stay in every step either way.
+// stay in every step either way. The peer runs first, with PEER_BATCH,
+// PEER_SEQ (and DEV=cuda when --device resolves to cuda) set to match.
 #include "bench_common.h"
 #include "tinyllama_shaped.h"
 
@@ -20,11 +25,15 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include <unistd.h>
@@ -51,10 +60,63 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
+/// The peer's "{'amp_nocache': 1.0, ...}" line as arm → ms per step.
+std::map<std::string, double> parsePeer(const std::string& out) {
+    std::map<std::string, double> r;
+    static const std::regex item("'([a-z_]+)':\\s*([0-9.eE+-]+)");
+    for (auto it = std::sregex_iterator(out.begin(), out.end(), item); it != std::sregex_iterator(); ++it)
+        r[(*it)[1].str()] = std::stod((*it)[2].str());
+    return r;
+}
+
+struct ArmTiming {
+    double stepSeconds = 0;    ///< median per step
+    double fillSeconds = 0;    ///< building the cache (cached arm)
+    double cacheMB = 0;
+    double prefixShare = 0;    ///< the prefix's share of an uncached step
+};
+
+/// Median seconds per step of one arm: forward from the prefix (cached or
+/// recomputed), loss, backward, AdamW; step 0 warms up.
+ArmTiming timeArm(const LlamaModel& m, int first, const RunSpec& spec, const BasisTensors* basis, bool cached,
+                  const std::vector<TokenWindow>& windows, int batch, int steps) {
+    ArmTiming r;
+    SuffixModel suffix(m, first, spec, basis);
+    torch::optim::AdamW opt(suffix.parameters(), torch::optim::AdamWOptions(spec.lr));
+    PrefixCache cache(m, first, cached);
+    std::vector<const TokenWindow*> all;
+    std::vector<int64_t> keys;
+    for (size_t i = 0; i < windows.size(); ++i) {
+        all.push_back(&windows[i]);
+        keys.push_back(static_cast<int64_t>(i));
+    }
+    if (cached) {
+        const auto tf = Clock::now();
+        cache.fill(all, keys, batch);
+        r.fillSeconds = bench::secondsSince(tf);
+        r.cacheMB = cache.bytes() / 1048576.0;
+    }
+    std::vector<double> times;
+    for (int s = 0; s <= steps; ++s) {
+        std::vector<const TokenWindow*> w(all.begin() + s * batch, all.begin() + (s + 1) * batch);
+        std::vector<int64_t> kk(keys.begin() + s * batch, keys.begin() + (s + 1) * batch);
+        if (m.device().is_cuda()) torch::cuda::synchronize();
+        const auto ts = Clock::now();
+        const auto bt = batchTensors(w, m.device());
+        (void)trainStep(suffix, opt, cache.hidden(w, kk), bt);  // the sweep engine's own step
+        if (s > 0) times.push_back(bench::secondsSince(ts));  // step 0 warms up
+    }
+    r.stepSeconds = median(times);
+    if (!cached)
+        r.prefixShare = cache.prefixSeconds() / std::max(1e-9, cache.prefixWindows() / double(batch)) / r.stepSeconds;
+    return r;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string model;
+    std::string model, keepModel, device = "auto";
+    std::string peer = "/work/shared/peers/peer_torch_step.py";
     int layers = 22, blocks = 2, seq = 256, batch = 1, steps = 3, k = 64;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     bool sweep = true;
@@ -62,6 +124,7 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string("0"); };
         if (a == "--model") model = next();
+        else if (a == "--keep-model") keepModel = next();
         else if (a == "--layers") layers = std::stoi(next());
         else if (a == "--blocks") blocks = std::stoi(next());
         else if (a == "--seq") seq = std::stoi(next());
@@ -69,87 +132,100 @@ int main(int argc, char** argv) {
         else if (a == "--steps") steps = std::stoi(next());
         else if (a == "--k") k = std::stoi(next());
         else if (a == "--threads") threads = std::stoi(next());
+        else if (a == "--device") device = next();
+        else if (a == "--peer") peer = next();
+        else if (a == "--no-peer") peer.clear();
         else if (a == "--no-sweep") sweep = false;
         else {
-            std::cerr << "usage: bench_prefix_cache [--model DIR] [--layers 22] [--blocks 2] [--seq 256] [--batch 1]\n"
-                         "                          [--steps 3] [--k 64] [--threads N] [--no-sweep]\n";
+            std::cerr << "usage: bench_prefix_cache [--model DIR | --keep-model DIR] [--layers 22] [--blocks 2]\n"
+                         "                          [--seq 256] [--batch 1] [--steps 3] [--k 64] [--threads N]\n"
+                         "                          [--device auto|cpu|cuda] [--peer FILE | --no-peer] [--no-sweep]\n";
             return 2;
         }
     }
+    DeviceKind requested = DeviceKind::Auto;
+    if (!parseDeviceKind(device, &requested)) {
+        std::cerr << "bench_prefix_cache: --device takes auto, cpu or cuda\n";
+        return 2;
+    }
     at::set_num_threads(threads);
     std::filesystem::path tmp;
+    if (model.empty() && !keepModel.empty() && std::filesystem::exists(std::filesystem::path(keepModel) / "config.json"))
+        model = keepModel;
     if (model.empty()) {
-        tmp = std::filesystem::temp_directory_path() / ("ctscope-bench-prefix-" + std::to_string(::getpid()));
+        const std::filesystem::path dir =
+            !keepModel.empty() ? std::filesystem::path(keepModel)
+                               : std::filesystem::temp_directory_path() / ("ctscope-bench-prefix-" + std::to_string(::getpid()));
+        if (keepModel.empty()) tmp = dir;
         bench::ShapedModelOptions so;
         so.layers = layers;
         const auto t0 = Clock::now();
-        const long long n = bench::writeShapedModel(tmp.string(), so);
+        const long long n = bench::writeShapedModel(dir.string(), so);
         std::printf("generated %lld parameters (TinyLlama shapes, %d layers, BF16) in %.1f s\n", n, layers,
                     bench::secondsSince(t0));
-        model = tmp.string();
+        model = dir.string();
     }
     try {
+        const DeviceKind dev = resolveDevice(requested);
+        // The peer first, before this process holds the model: same B, T and device.
+        std::map<std::string, double> peerMs;
+        if (!peer.empty() && std::filesystem::exists(peer)) {
+            const std::string env = "PEER_BATCH=" + std::to_string(batch) + " PEER_SEQ=" + std::to_string(seq) +
+                                    (dev == DeviceKind::Cuda ? " DEV=cuda" : " DEV=cpu");
+            const std::string py = std::getenv("PEER_PYTHON") ? std::getenv("PEER_PYTHON") : "/usr/bin/python3";
+            const auto tp = Clock::now();
+            const std::string out = bench::capture(env + " " + py + " " + peer + " " + std::to_string(steps) + " 2>&1");
+            peerMs = parsePeer(out);
+            std::printf("peer %s (%s, %.0f s): %s", peer.c_str(), env.c_str(), bench::secondsSince(tp), out.c_str());
+            if (peerMs.size() < 3) std::printf("peer output not understood; no ratios\n");
+        } else if (!peer.empty()) {
+            std::printf("peer %s not found; no ratios\n", peer.c_str());
+        }
+
         auto ckpt = openCheckpoint(model);
         const auto tl = Clock::now();
-        const LlamaModel m(loadLlamaWeights(*ckpt));
+        LlamaModel m(loadLlamaWeights(*ckpt));
+        m.moveTo(torchDevice(dev));
         const int first = m.layers() - blocks;
         std::printf("model: %d layers, d_model %d, float32 weights loaded in %.1f s; training blocks %d..%d + head; "
-                    "%d threads; batch %d x seq %d\n",
-                    m.layers(), m.dModel(), bench::secondsSince(tl), first, m.layers() - 1, threads, batch, seq);
+                    "%d threads; %s; batch %d x seq %d\n",
+                    m.layers(), m.dModel(), bench::secondsSince(tl), first, m.layers() - 1, threads,
+                    describeDevice(dev).c_str(), batch, seq);
 
-        RunSpec spec;
-        spec.arm = Arm::Amp;
-        spec.basis = BasisKind::Random;
-        spec.k = k;
-        spec.lr = 1e-3;
+        RunSpec amp;
+        amp.arm = Arm::Amp;
+        amp.basis = BasisKind::Random;
+        amp.k = k;
+        amp.lr = 1e-3;
+        RunSpec full;
+        full.arm = Arm::Full;
+        full.lr = 1e-4;
         BasisTensors basis;
         basis.rows.fill(randomOrthonormalRows(m.dModel(), k, 1));
         const auto windows = randomWindows(batch * (steps + 1), seq, m.config().vocab, 7);
 
-        double stepUncached = 0, stepCached = 0, prefixShare = 0;
-        for (const bool cached : {false, true}) {
-            SuffixModel suffix(m, first, spec, &basis);
-            torch::optim::AdamW opt(suffix.parameters(), torch::optim::AdamWOptions(1e-3));
-            PrefixCache cache(m, first, cached);
-            std::vector<const TokenWindow*> all;
-            std::vector<int64_t> keys;
-            for (size_t i = 0; i < windows.size(); ++i) {
-                all.push_back(&windows[i]);
-                keys.push_back(static_cast<int64_t>(i));
-            }
-            double fill = 0;
-            if (cached) {
-                const auto tf = Clock::now();
-                cache.fill(all, keys, batch);
-                fill = bench::secondsSince(tf);
-            }
-            std::vector<double> times;
-            for (int s = 0; s <= steps; ++s) {
-                std::vector<const TokenWindow*> w(all.begin() + s * batch, all.begin() + (s + 1) * batch);
-                std::vector<int64_t> kk(keys.begin() + s * batch, keys.begin() + (s + 1) * batch);
-                const auto ts = Clock::now();
-                const auto bt = batchTensors(w);
-                auto loss = maskedCrossEntropy(suffix.forward(cache.hidden(w, kk)), bt.targets, bt.mask);
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-                (void)loss.item<double>();
-                if (s > 0) times.push_back(bench::secondsSince(ts));  // step 0 warms up
-            }
-            const double med = median(times);
-            if (cached) {
-                stepCached = med;
-                std::printf("amp K=%d with the prefix cache:    %.3f s/step (median of %d); cache of %d windows "
-                            "built in %.2f s (%.0f MB)\n",
-                            k, med, steps, static_cast<int>(windows.size()), fill, cache.bytes() / 1048576.0);
-            } else {
-                stepUncached = med;
-                prefixShare = cache.prefixSeconds() / std::max(1e-9, cache.prefixWindows() / double(batch)) / med;
-                std::printf("amp K=%d without the prefix cache: %.3f s/step (median of %d); the prefix is %.0f%% of it\n",
-                            k, med, steps, 100.0 * prefixShare);
-            }
+        const ArmTiming uncached = timeArm(m, first, amp, &basis, false, windows, batch, steps);
+        std::printf("amp K=%d without the prefix cache: %.3f s/step (median of %d); the prefix is %.0f%% of it\n", k,
+                    uncached.stepSeconds, steps, 100.0 * uncached.prefixShare);
+        const ArmTiming cachedT = timeArm(m, first, amp, &basis, true, windows, batch, steps);
+        std::printf("amp K=%d with the prefix cache:    %.3f s/step (median of %d); cache of %d windows built in "
+                    "%.2f s (%.0f MB)\n",
+                    k, cachedT.stepSeconds, steps, static_cast<int>(windows.size()), cachedT.fillSeconds,
+                    cachedT.cacheMB);
+        const ArmTiming fullT = timeArm(m, first, full, nullptr, false, windows, batch, steps);
+        std::printf("full (blocks %d..%d + head) without the cache: %.3f s/step (median of %d)\n", first,
+                    m.layers() - 1, fullT.stepSeconds, steps);
+        std::printf("per-step speed-up from the prefix cache: %.2fx (target >= 2.5x)\n",
+                    uncached.stepSeconds / cachedT.stepSeconds);
+        if (peerMs.size() >= 3) {
+            std::printf("\n%-14s %12s %12s %22s\n", "arm", "ctscope ms", "peer ms", "ctscope/peer (<= 1.0)");
+            const std::pair<const char*, double> arms[] = {{"amp_nocache", uncached.stepSeconds},
+                                                           {"amp_cache", cachedT.stepSeconds},
+                                                           {"full_nocache", fullT.stepSeconds}};
+            for (const auto& [name, sec] : arms)
+                std::printf("%-14s %12.1f %12.1f %22.3f\n", name, 1e3 * sec, peerMs[name], 1e3 * sec / peerMs[name]);
+            std::printf("peer cache speed-up %.2fx\n\n", peerMs["amp_nocache"] / peerMs["amp_cache"]);
         }
-        std::printf("per-step speed-up from the prefix cache: %.2fx (target >= 2.5x)\n", stepUncached / stepCached);
 
         if (sweep) {
             // A small sweep: full + amp (random basis) at two K, two seeds, every
@@ -169,6 +245,7 @@ int main(int argc, char** argv) {
             o.seeds = 2;
             o.lrGrid = {1e-3};
             o.threads = threads;
+            o.device = requested;
             auto bases = [&m](BasisKind, int seed, int kMax) {
                 BasisTensors b;
                 b.rows.fill(randomOrthonormalRows(m.dModel(), kMax, 100 + static_cast<uint64_t>(seed)));

@@ -71,12 +71,18 @@ std::string defaultCacheDir() {
     return (fs::temp_directory_path() / "ctscope-cache").string();
 }
 
-std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir) {
+std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir, Precision precision) {
     const std::string dir = cacheDir.empty() ? defaultCacheDir() : cacheDir;
-    char name[64];
-    std::snprintf(name, sizeof name, "%016llx-v%u.ctspec",
-                  static_cast<unsigned long long>(fnv1a(ckpt.identity())), kAnalysisCacheVersion);
+    char name[80];
+    std::snprintf(name, sizeof name, "%016llx-v%u%s.ctspec",
+                  static_cast<unsigned long long>(fnv1a(ckpt.identity())), kAnalysisCacheVersion,
+                  precision == Precision::Auto ? "" : precision == Precision::Exact ? "-exact" : "-fast");
     return (fs::path(dir) / name).string();
+}
+
+std::string analysisCacheIdentity(const Checkpoint& ckpt, Precision precision) {
+    if (precision == Precision::Auto) return ckpt.identity();
+    return ckpt.identity() + "|precision=" + precisionName(precision);
 }
 
 std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity) {
@@ -92,6 +98,9 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
         a.config = readConfig(r);
         a.dModel = r.pod<int32_t>();
         a.tiedHead = r.pod<uint8_t>() != 0;
+        const auto precision = r.pod<uint8_t>();
+        if (precision > 1) return std::nullopt;
+        a.precision = precision == 1 ? Precision::Exact : Precision::Fast;
         a.universal = readStats(r);
         a.universalBasis = readBasis(r);
         const auto nTypes = r.pod<uint32_t>();
@@ -120,6 +129,7 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
             m.stableRank = r.pod<double>();
             m.k50 = r.pod<int32_t>();
             m.k90 = r.pod<int32_t>();
+            m.lambdaFloor = r.pod<double>();
             a.matrices.push_back(std::move(m));
         }
         const auto nSkip = r.pod<uint32_t>();
@@ -146,6 +156,7 @@ bool saveCachedAnalysis(const std::string& file, const std::string& identity, co
     writeConfig(w, a.config);
     w.pod<int32_t>(a.dModel);
     w.pod<uint8_t>(a.tiedHead);
+    w.pod<uint8_t>(a.precision == Precision::Exact ? 1 : 0);
     writeStats(w, a.universal);
     writeBasis(w, a.universalBasis);
     w.pod<uint32_t>(static_cast<uint32_t>(a.types.size()));
@@ -171,6 +182,7 @@ bool saveCachedAnalysis(const std::string& file, const std::string& identity, co
         w.pod(m.stableRank);
         w.pod<int32_t>(m.k50);
         w.pod<int32_t>(m.k90);
+        w.pod(m.lambdaFloor);
     }
     w.pod<uint32_t>(static_cast<uint32_t>(a.skipped.size()));
     for (const SkippedTensor& s : a.skipped) {

@@ -10,11 +10,17 @@
 namespace ctscope {
 
 /// Bumped whenever a definition or the file layout changes.
-constexpr uint32_t kAnalysisCacheVersion = 1;
+constexpr uint32_t kAnalysisCacheVersion = 2;  // 2: precision, per-matrix λ floor
 
 /// $cacheDir, else $XDG_CACHE_HOME/ctscope, else ~/.cache/ctscope.
 std::string defaultCacheDir();
-std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir);
+/// The file name also carries the requested precision (AnalysisOptions::
+/// precision): auto, fast and exact analyses are cached side by side and
+/// never stand in for each other.
+std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDir,
+                              Precision precision = Precision::Auto);
+/// The identity stored in (and checked against) the cache file.
+std::string analysisCacheIdentity(const Checkpoint& ckpt, Precision precision = Precision::Auto);
 
 /// Returns nullopt for a missing, stale or damaged cache file (never throws).
 std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -44,8 +45,23 @@ struct TypeAccumulator {
     int64_t otherSide = 0;
 };
 
+/// Eigenvalues below `floor` (the resolution floor; 0 for Exact) become 0.
+std::vector<double> clampBelow(std::vector<double> lambda, double floor) {
+    for (double& v : lambda)
+        if (v < floor) v = 0.0;
+    return lambda;
+}
+
+/// Fast eigenvalues (descending) with those below their resolution floor set to 0.
+std::vector<double> fastClamped(std::vector<double> lambda) {
+    const double floor =
+        lambda.empty() ? 0.0 : linalg::resolutionFloor(lambda.front(), static_cast<int64_t>(lambda.size()), Precision::Fast);
+    return clampBelow(std::move(lambda), floor);
+}
+
+/// The matrix's own spectrum. `dSideGram` (symmetric d×d) is left untouched.
 MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, int d,
-                            const std::vector<double>& dSideGram) {
+                            const std::vector<double>& dSideGram, Precision p) {
     MatrixResult r;
     r.name = m.name;
     r.type = m.type;
@@ -55,18 +71,24 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, 
     const int64_t other = m.otherSide();
     std::vector<double> lambda;
     if (other >= d) {
-        std::vector<double> g = dSideGram;
-        lambda = linalg::eigenvalues(g.data(), d);
+        if (p == Precision::Fast) {
+            lambda = linalg::eigenvaluesFast(dSideGram.data(), d);
+        } else {
+            std::vector<double> g = dSideGram;
+            lambda = linalg::eigenvalues(g.data(), d, p);
+        }
     } else {
         std::vector<double> g(static_cast<size_t>(other * other), 0.0);
         if (m.inputSide)
-            linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());  // W Wᵀ: rows × rows
+            linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data(), p);  // W Wᵀ: rows × rows
         else
-            linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());   // Wᵀ W: cols × cols
-        lambda = linalg::eigenvalues(g.data(), other);
+            linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data(), p);   // Wᵀ W: cols × cols
+        linalg::symmetrize(g.data(), other);
+        lambda = linalg::eigenvalues(g.data(), other, p);
     }
+    r.lambdaFloor = lambda.empty() ? 0.0 : linalg::resolutionFloor(lambda.front(), std::min<int64_t>(other, d), p);
     lambda.resize(static_cast<size_t>(std::min<int64_t>(m.rows, m.cols)));
-    SpectrumStats s = makeSpectrumStats(lambda);
+    SpectrumStats s = makeSpectrumStats(clampBelow(std::move(lambda), r.lambdaFloor));
     r.pr = s.pr;
     r.k50 = s.k50;
     r.k90 = s.k90;
@@ -131,6 +153,93 @@ void parallelFor(size_t n, int threads, Fn fn, Report report) {
     if (cancelled) throw Cancelled();
 }
 
+using Accumulators = std::map<MatrixType, TypeAccumulator>;
+using ReportFn = std::function<bool(double, const std::string&, const std::string&)>;
+
+double traceOf(const std::vector<double>& g, int d) {
+    double trace = 0.0;
+    for (int j = 0; j < d; ++j) trace += g[static_cast<size_t>(j) * d + j];
+    return trace;
+}
+
+/// Exact: float64 solvers; the universal decomposition first, then the types
+/// (their capture curves need the universal basis before the in-place solve).
+void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, std::vector<double>& universal,
+                         int d, int threads, bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
+    std::vector<double>& uRows = universal;
+    out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
+    if (!report(0.85, "eigen", "universal")) throw Cancelled();
+    std::atomic<int> typesDone{0};
+    parallelFor(
+        order.size(), std::min<int>(threads, static_cast<int>(order.size())),
+        [&](size_t i) {
+            TypeAccumulator& a = acc[order[i]];
+            TypeResult& r = out.types[i];
+            r.r2Universal = captureCurve(linalg::diagQuadratic(a.gram.data(), uRows.data(), d), traceOf(a.gram, d));
+            r.spectrum = makeSpectrumStats(linalg::eigenDecompose(a.gram.data(), d));
+            r.r2Type = r.spectrum.energy;
+            if (wantBases) out.typeBases[i] = toBasis(a.gram, d);
+            std::vector<double>().swap(a.gram);
+            ++typesDone;
+        },
+        [&] { return report(0.85 + 0.15 * typesDone / static_cast<double>(order.size()), "eigen", "types"); });
+    out.universalBasis = toBasis(uRows, d);
+}
+
+/// Fast: float32 solvers on copies, so the universal decomposition runs
+/// beside the types' (job 0 of the same pool); a type's capture curve waits
+/// for the universal basis. Spectra are clamped at their resolution floor.
+void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, std::vector<double>& universal,
+                        int d, int threads, bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
+    auto uBasis = std::make_shared<Basis>();
+    uBasis->dim = d;
+    std::mutex uMutex;
+    std::condition_variable uCond;
+    bool uDone = false, uFailed = false;
+    std::atomic<int> jobsDone{0};
+    const size_t jobs = order.size() + 1;
+    parallelFor(
+        jobs, std::min<int>(threads, static_cast<int>(jobs)),
+        [&](size_t job) {
+            if (job == 0) {
+                try {
+                    out.universal = makeSpectrumStats(fastClamped(linalg::eigenDecomposeFast(universal.data(), d, uBasis->rows)));
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(uMutex);
+                    uFailed = true;
+                    uCond.notify_all();
+                    throw;
+                }
+                std::vector<double>().swap(universal);
+                std::lock_guard<std::mutex> lock(uMutex);
+                uDone = true;
+                uCond.notify_all();
+                ++jobsDone;
+                return;
+            }
+            const size_t i = job - 1;
+            TypeAccumulator& a = acc[order[i]];
+            TypeResult& r = out.types[i];
+            auto basis = std::make_shared<Basis>();
+            basis->dim = d;
+            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenDecomposeFast(a.gram.data(), d, basis->rows)));
+            r.r2Type = r.spectrum.energy;
+            if (wantBases) out.typeBases[i] = std::move(basis);
+            basis.reset();
+            {
+                std::unique_lock<std::mutex> lock(uMutex);
+                uCond.wait(lock, [&] { return uDone || uFailed; });
+                if (uFailed) return;
+            }
+            r.r2Universal =
+                captureCurve(linalg::diagQuadraticFast(a.gram.data(), uBasis->rows.data(), d), traceOf(a.gram, d));
+            std::vector<double>().swap(a.gram);
+            ++jobsDone;
+        },
+        [&] { return report(0.8 + 0.2 * jobsDone / static_cast<double>(jobs), "eigen", "universal and types"); });
+    out.universalBasis = std::move(uBasis);
+}
+
 } // namespace
 
 SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions& opts,
@@ -139,9 +248,9 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
         return !progress || progress(Progress{f, stage, item});
     };
     const bool cacheable = opts.useCache && !ckpt.synthetic();
-    const std::string cacheFile = cacheable ? analysisCachePath(ckpt, opts.cacheDir) : std::string();
+    const std::string cacheFile = cacheable ? analysisCachePath(ckpt, opts.cacheDir, opts.precision) : std::string();
     if (cacheable) {
-        if (auto cached = loadCachedAnalysis(cacheFile, ckpt.identity())) {
+        if (auto cached = loadCachedAnalysis(cacheFile, analysisCacheIdentity(ckpt, opts.precision))) {
             if (!opts.keepBases) {
                 cached->universalBasis.reset();
                 cached->typeBases.clear();
@@ -189,9 +298,12 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
 
     // Phase 1: stream every matrix once. Parallel across matrices, one BLAS
     // thread each, so the eigen-solves of different matrices overlap.
-    const int savedBlas = linalg::blasThreads();
-    linalg::setBlasThreads(1);
-    try {
+    // The guard holds the count at 1 until this function returns or throws.
+    const linalg::BlasThreadsGuard oneBlasThread(1);
+    double gramFlops = 0;
+    for (const auto& m : inv.matrices) gramFlops += static_cast<double>(m.otherSide()) * d * d;
+    const Precision prec = resolvePrecision(opts.precision, gramFlops);
+    {
         parallelFor(
             inv.matrices.size(), threads,
             [&](size_t i) {
@@ -214,7 +326,9 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                     currentItem = m.name;
                 }
                 const TensorInfo* t = ckpt.find(m.tensor);
-                std::vector<double> g(static_cast<size_t>(d) * d, 0.0);
+                // Reused per worker: a fresh 32 MB vector per matrix costs page faults.
+                thread_local std::vector<double> g;
+                g.assign(static_cast<size_t>(d) * d, 0.0);
                 std::vector<float> w;
                 // Tall input-side matrices (embeddings, heads) stream in row
                 // blocks: their own spectrum comes from the d-side Gram alone.
@@ -224,18 +338,18 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                     for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRows) {
                         const int64_t n = std::min(kStreamRows, m.rows - r0);
                         const std::vector<float> block = ckpt.readRows(*t, m.rowBegin + r0, n);
-                        linalg::addGramInputSide(block.data(), n, m.cols, g.data());
+                        linalg::addGramInputSide(block.data(), n, m.cols, g.data(), prec);
                     }
                 } else {
                     w = readMatrix(ckpt, m);
                     if (m.inputSide)
-                        linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data());
+                        linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data(), prec);
                     else
-                        linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data());
+                        linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data(), prec);
                 }
                 if (t) ckpt.release(*t);
                 linalg::symmetrize(g.data(), d);
-                out.matrices[i] = matrixSpectrum(m, w, d, g);
+                out.matrices[i] = matrixSpectrum(m, w, d, g, prec);
                 TypeAccumulator& a = acc[m.type];
                 std::unique_lock<std::mutex> lock(a.mutex);
                 a.turn.wait(lock, [&] { return a.matrices == ticket[i] || failed; });
@@ -254,56 +368,30 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                 return report(0.8 * static_cast<double>(doneElems) / static_cast<double>(std::max<int64_t>(1, totalElems)),
                               "reading", currentItem);
             });
-    } catch (...) {
-        linalg::setBlasThreads(savedBlas);
-        throw;
     }
 
     // Phase 2: universal basis, then each type's capture curve and basis.
-    std::vector<double> universal(static_cast<size_t>(d) * d, 0.0);
-    for (auto& [t, a] : acc)
-        for (size_t j = 0; j < universal.size(); ++j) universal[j] += a.gram[j];
-    std::vector<double> uRows = universal;
-    out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
-    if (!report(0.85, "eigen", "universal")) {
-        linalg::setBlasThreads(savedBlas);
-        throw Cancelled();
-    }
-
     std::vector<MatrixType> order;
     for (auto& [t, a] : acc) order.push_back(t);
     out.types.resize(order.size());
     out.typeBases.resize(order.size());
-    std::atomic<int> typesDone{0};
-    try {
-        parallelFor(
-            order.size(), std::min<int>(threads, static_cast<int>(order.size())),
-            [&](size_t i) {
-                TypeAccumulator& a = acc[order[i]];
-                TypeResult& r = out.types[i];
-                r.type = order[i];
-                r.matrices = a.matrices;
-                r.otherSideSum = a.otherSide;
-                double trace = 0.0;
-                for (int j = 0; j < d; ++j) trace += a.gram[static_cast<size_t>(j) * d + j];
-                r.r2Universal = captureCurve(linalg::diagQuadratic(a.gram.data(), uRows.data(), d), trace);
-                r.spectrum = makeSpectrumStats(linalg::eigenDecompose(a.gram.data(), d));
-                r.r2Type = r.spectrum.energy;
-                if (opts.keepBases || cacheable) out.typeBases[i] = toBasis(a.gram, d);
-                std::vector<double>().swap(a.gram);
-                ++typesDone;
-            },
-            [&] {
-                return report(0.85 + 0.15 * typesDone / static_cast<double>(order.size()), "eigen", "types");
-            });
-    } catch (...) {
-        linalg::setBlasThreads(savedBlas);
-        throw;
+    for (size_t i = 0; i < order.size(); ++i) {
+        TypeAccumulator& a = acc[order[i]];
+        out.types[i].type = order[i];
+        out.types[i].matrices = a.matrices;
+        out.types[i].otherSideSum = a.otherSide;
     }
-    linalg::setBlasThreads(savedBlas);
-    out.universalBasis = toBasis(uRows, d);
+    std::vector<double> universal(static_cast<size_t>(d) * d, 0.0);
+    for (auto& [t, a] : acc)
+        for (size_t j = 0; j < universal.size(); ++j) universal[j] += a.gram[j];
+    const bool wantBases = opts.keepBases || cacheable;
+    if (prec == Precision::Fast)
+        fastDecompositions(acc, order, universal, d, threads, wantBases, out, report);
+    else
+        exactDecompositions(acc, order, universal, d, threads, wantBases, out, report);
+    out.precision = prec;
 
-    if (cacheable) saveCachedAnalysis(cacheFile, ckpt.identity(), out);
+    if (cacheable) saveCachedAnalysis(cacheFile, analysisCacheIdentity(ckpt, opts.precision), out);
     if (!opts.keepBases) {
         out.universalBasis.reset();
         out.typeBases.clear();

@@ -3,6 +3,7 @@
 /// See docs/definitions.md for the contract.
 #include "core/format/model_config.h"
 #include "core/format/weight_inventory.h"
+#include "core/spectral/precision.h"
 #include "core/spectral/spectrum_stats.h"
 #include "core/util/progress.h"
 
@@ -32,6 +33,10 @@ struct MatrixResult {
     std::vector<double> singularValues;  ///< descending, min(rows, cols) values
     double pr = 0, sigmaMax = 0, stableRank = 0;
     int k50 = 0, k90 = 0;
+    /// Resolution floor on λ = σ² (same units): eigenvalues computed below it
+    /// are reported as 0. 0 under Precision::Exact (only round-off negatives
+    /// are clamped); see docs/definitions.md, "Precision of the spectral engine".
+    double lambdaFloor = 0;
 };
 
 struct TypeResult {
@@ -51,6 +56,7 @@ struct SpectralAnalysis {
     ModelConfig config;
     int dModel = 0;
     bool tiedHead = false;
+    Precision precision = Precision::Exact;  ///< how the figures were computed (never Auto)
     SpectrumStats universal;                 ///< of G_u = Σ_t G_t
     std::vector<TypeResult> types;           ///< only types present, in Role order
     std::vector<MatrixResult> matrices;      ///< file order
@@ -67,6 +73,10 @@ struct AnalysisOptions {
     int threads = 0;          ///< 0: hardware concurrency
     bool keepBases = true;
     bool useCache = true;
+    /// Auto (default): Exact for small analyses, Fast for large ones; Fast:
+    /// float32 products and solvers with float64 accumulation; Exact: float64
+    /// throughout (`--precision exact`). Each choice is cached separately.
+    Precision precision = Precision::Auto;
     std::string cacheDir;     ///< empty: $XDG_CACHE_HOME/ctscope or ~/.cache/ctscope
 };
 

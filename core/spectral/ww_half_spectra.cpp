@@ -75,8 +75,7 @@ std::vector<std::vector<double>> halfPrecisionEigenvalues(const Checkpoint& ckpt
     std::atomic<bool> stop{false};
     std::exception_ptr error;
     std::mutex mutex;
-    const int savedBlas = linalg::blasThreads();
-    linalg::setBlasThreads(1);
+    const linalg::BlasThreadsGuard oneBlasThread(1);  // the workers share the cores
     auto work = [&] {
         for (size_t i = next++; i < todo.size() && !stop; i = next++) {
             try {
@@ -100,7 +99,6 @@ std::vector<std::vector<double>> halfPrecisionEigenvalues(const Checkpoint& ckpt
         }
     }
     for (auto& th : pool) th.join();
-    linalg::setBlasThreads(savedBlas);
     if (error) std::rethrow_exception(error);
     if (cancelled) throw Cancelled();
     return out;

@@ -16,6 +16,7 @@ EvalReport evaluateCheckpoint(const Checkpoint& ckpt, const EvalOptions& opts, c
     auto tok = openTokenizer(ckpt.tokenizer(), ckpt.config(), opts.tokenizerFile, ckpt.path());
     const auto docs = readEvalDocuments(opts.dataFile, opts.docs);
     LlamaModel model(loadLlamaWeights(ckpt));
+    model.moveTo(torchDevice(resolveDevice(opts.device)));
     const int ctx = std::max(2, model.config().maxSeq);
 
     torch::NoGradGuard noGrad;
@@ -33,7 +34,7 @@ EvalReport evaluateCheckpoint(const Checkpoint& ckpt, const EvalOptions& opts, c
         if (static_cast<int>(ids.size()) > ctx) ids.resize(static_cast<size_t>(ctx));
         if (ids.size() < 2) continue;
         const int64_t n = static_cast<int64_t>(ids.size());
-        auto input = torch::from_blob(ids.data(), {1, n}, torch::kInt64);
+        auto input = torch::from_blob(ids.data(), {1, n}, torch::kInt64).to(model.device());
         auto logp = torch::log_softmax(model.forward(input.narrow(1, 0, n - 1)), -1);
         auto targets = input.narrow(1, 1, n - 1).unsqueeze(-1);
         total -= logp.gather(-1, targets).to(torch::kFloat64).sum().item<double>();

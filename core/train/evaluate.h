@@ -1,6 +1,7 @@
 #pragma once
 /// Next-token loss of a checkpoint on a text file, with the protocol of the
 /// reference figures. Torch-free interface (the command line and UI use it).
+#include "core/train/device.h"
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -15,6 +16,7 @@ struct EvalOptions {
     std::string tokenizerFile;  ///< empty: the checkpoint's own
     int docs = 40;              ///< first N documents (≤ 0: all)
     int threads = 0;            ///< 0: leave LibTorch's default
+    DeviceKind device = DeviceKind::Auto;  ///< where the forward runs (`--device`)
 };
 
 struct EvalReport {

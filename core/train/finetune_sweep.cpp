@@ -57,6 +57,7 @@ SweepResult runSweep(const Checkpoint& ckpt, const SpectralAnalysis& analysis, c
     auto say = [&callbacks](const std::string& s) {
         if (callbacks.onMessage) callbacks.onMessage(s);
     };
+    const DeviceKind device = resolveDevice(opts.device);  // before any work: --device cuda without one fails here
     auto tok = openTokenizer(ckpt.tokenizer(), ckpt.config(), opts.tokenizerFile, ckpt.path());
     PackOptions po;
     po.seq = opts.seq;
@@ -84,7 +85,9 @@ SweepResult runSweep(const Checkpoint& ckpt, const SpectralAnalysis& analysis, c
         if (!prov.tokenizerFile.empty() && std::filesystem::is_regular_file(prov.tokenizerFile, ec))
             prov.tokenizerHash = ContentHash::ofFile(prov.tokenizerFile);
     }
-    const LlamaModel model(loadLlamaWeights(ckpt));
+    LlamaModel model(loadLlamaWeights(ckpt));
+    model.moveTo(torchDevice(device));
+    say("device: " + describeDevice(device));
     SweepResult result = runSweepOnModel(model, data, basisProviderFor(analysis, model.dModel()), opts, callbacks,
                                          nullptr, opts.outDir.empty() ? nullptr : &prov);
     if (!result.savedRunId.empty()) {

@@ -1,6 +1,8 @@
 #pragma once
 /// Plain-value interface of the training engine. No LibTorch here: the UI
 /// includes this header. Implementation lives in core/train/*.cpp.
+#include "core/train/device.h"
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -49,6 +51,11 @@ struct FinetuneOptions {
     double heldOutFraction = 0.1;
     int heldOutSequences = 16;    ///< sequences in the held-out evaluation
     int threads = 0;              ///< 0: all cores
+    /// Where the model, the prefix cache and every run's tensors live (`--device`).
+    DeviceKind device = DeviceKind::Auto;
+    /// CUDA only: forward and backward under BF16 autocast (weights and AdamW
+    /// state stay float32). Ignored, with a log line, on the CPU.
+    bool bf16Autocast = false;
     bool prefixCache = true;
     double prefixCacheMaxMB = 4096;  ///< larger caches are not built (the prefix is recomputed)
     double weightDecay = 0.01;       ///< AdamW's decoupled weight decay, same for every arm

@@ -94,6 +94,29 @@ int64_t LlamaModel::parameterCount() const {
     return n;
 }
 
+void LlamaModel::moveTo(torch::Device dev) {
+    auto move = [dev](torch::Tensor& t) {
+        if (t.defined()) t = t.to(dev);
+    };
+    const bool tied = m_w.tiedHead && m_w.head.is_same(m_w.embed);
+    move(m_w.embed);
+    move(m_w.finalNorm);
+    if (tied) m_w.head = m_w.embed;  // one copy on the device too
+    else move(m_w.head);
+    move(m_w.ropeFreqFactors);
+    for (auto& b : m_w.blocks) {
+        move(b.attnNorm);
+        move(b.ffnNorm);
+        move(b.qNorm);
+        move(b.kNorm);
+        for (auto& w : b.w) move(w);
+        for (auto& w : b.bias) move(w);
+    }
+    move(m_invFreq);
+    move(m_cos);
+    move(m_sin);
+}
+
 torch::Tensor LlamaModel::rmsNorm(const torch::Tensor& x, const torch::Tensor& w) const {
     auto ms = x.pow(2).mean(-1, /*keepdim=*/true);
     return x * torch::rsqrt(ms + m_w.config.normEps) * w;
@@ -148,7 +171,7 @@ torch::Tensor LlamaModel::block(const torch::Tensor& h, const LinearFn& linear, 
         v = v.repeat_interleave(H / KV, 1);
     }
     auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));
-    auto causal = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool)).triu(1);
+    auto causal = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(h.device())).triu(1);
     scores = scores.masked_fill(causal, -std::numeric_limits<float>::infinity());
     auto att = torch::matmul(torch::softmax(scores, -1), v);  // [B,H,T,hd]
     auto h2 = h + linear(kO, att.transpose(1, 2).reshape({B, T, H * hd}));

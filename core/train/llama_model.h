@@ -8,6 +8,7 @@
 /// refused by name (see loadLlamaWeights).
 /// Train-internal header (includes LibTorch): never include it from ui/.
 #include "core/format/model_config.h"
+#include "core/train/device.h"
 
 #include <torch/torch.h>
 
@@ -71,6 +72,11 @@ std::string unsupportedRopeReason(const ModelConfig& c);
 /// Throws std::runtime_error for a type unsupportedRopeReason refuses.
 torch::Tensor ropeInverseFrequencies(const ModelConfig& c, int headDim, const torch::Tensor& freqFactors = {});
 
+/// The torch device of a resolved DeviceKind (Cpu or Cuda; see resolveDevice).
+inline torch::Device torchDevice(DeviceKind resolved) {
+    return resolved == DeviceKind::Cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
 /// y = x·Wᵀ (+ bias) for block matrix `m`; lets a trainable suffix substitute
 /// its own parametrisation of the weights.
 using LinearFn = std::function<torch::Tensor(int m, const torch::Tensor& x)>;
@@ -84,6 +90,11 @@ public:
     int layers() const { return static_cast<int>(m_w.blocks.size()); }
     int dModel() const { return m_w.config.dModel; }
     int64_t parameterCount() const;
+    /// Where the weights live (the CPU until moveTo).
+    torch::Device device() const { return m_w.embed.defined() ? m_w.embed.device() : torch::Device(torch::kCPU); }
+    /// Moves every weight and table to `dev` (a no-op when already there).
+    /// Not thread-safe; call before any forward.
+    void moveTo(torch::Device dev);
 
     /// ids: [B, T] int64 → hidden [B, T, d].
     torch::Tensor embed(const torch::Tensor& ids) const;

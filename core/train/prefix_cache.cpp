@@ -4,7 +4,7 @@
 
 namespace ctscope {
 
-BatchTensors batchTensors(const std::vector<const TokenWindow*>& windows) {
+BatchTensors batchTensors(const std::vector<const TokenWindow*>& windows, torch::Device device) {
     const int64_t n = static_cast<int64_t>(windows.size());
     const int64_t seq = n > 0 ? static_cast<int64_t>(windows[0]->mask.size()) : 0;
     BatchTensors b;
@@ -22,6 +22,11 @@ BatchTensors batchTensors(const std::vector<const TokenWindow*>& windows) {
             mk[i][t] = w.mask[static_cast<size_t>(t)] != 0;
         }
     }
+    if (device != b.inputs.device()) {
+        b.inputs = b.inputs.to(device);
+        b.targets = b.targets.to(device);
+        b.mask = b.mask.to(device);
+    }
     return b;
 }
 
@@ -37,7 +42,7 @@ double PrefixCache::bytes() const {
 torch::Tensor PrefixCache::compute(const std::vector<const TokenWindow*>& windows) {
     torch::NoGradGuard noGrad;
     const auto t0 = std::chrono::steady_clock::now();
-    auto ids = batchTensors(windows).inputs;
+    auto ids = batchTensors(windows, m_model.device()).inputs;
     auto h = m_model.runBlocks(m_model.embed(ids), 0, m_first);
     m_prefixSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m_prefixWindows += static_cast<int64_t>(windows.size());

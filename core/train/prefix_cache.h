@@ -2,7 +2,7 @@
 /// Hidden states entering the first trained block, computed once per window
 /// (no grad) and shared by every step, arm and seed of a sweep. Disabled, it
 /// recomputes the frozen prefix on every request (the honest baseline for the
-/// benchmark). Train-internal (LibTorch). Not thread-safe.
+/// benchmark). Lives on the model's device. Train-internal (LibTorch). Not thread-safe.
 #include "core/train/llama_model.h"
 #include "core/train/text_data.h"
 
@@ -44,10 +44,11 @@ private:
     torch::Tensor compute(const std::vector<const TokenWindow*>& windows);
 };
 
-/// Inputs [n, seq], targets [n, seq] and mask [n, seq] (bool) of windows.
+/// Inputs [n, seq], targets [n, seq] and mask [n, seq] (bool) of windows, on `device`.
 struct BatchTensors {
     torch::Tensor inputs, targets, mask;
 };
-BatchTensors batchTensors(const std::vector<const TokenWindow*>& windows);
+BatchTensors batchTensors(const std::vector<const TokenWindow*>& windows,
+                          torch::Device device = torch::Device(torch::kCPU));
 
 } // namespace ctscope

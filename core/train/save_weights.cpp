@@ -8,7 +8,7 @@ namespace ctscope {
 namespace {
 
 NamedTensor named(const std::string& name, const torch::Tensor& t) {
-    const torch::Tensor c = t.detach().to(torch::kFloat32).contiguous();
+    const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     NamedTensor n;
     n.name = name;
     n.shape.assign(c.sizes().begin(), c.sizes().end());

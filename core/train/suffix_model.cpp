@@ -80,7 +80,8 @@ SuffixModel::Adapted SuffixModel::makeAdapted(const torch::Tensor& w, const torc
     case Arm::Amp: {
         if (!basis || !basis->rows[static_cast<size_t>(m)].defined())
             throw std::invalid_argument(std::string("amp run without a basis for ") + blockMatrixName(m));
-        const auto& rows = basis->rows[static_cast<size_t>(m)];
+        // Bases come from the host (spectral analysis or a seeded draw).
+        const auto rows = basis->rows[static_cast<size_t>(m)].to(w.device());
         const int64_t d = m_base.dModel();
         if (rows.size(1) != d || rows.size(0) < m_spec.k)
             throw std::invalid_argument(std::string("basis for ") + blockMatrixName(m) + " has shape [" +
@@ -114,9 +115,11 @@ SuffixModel::Adapted SuffixModel::makeAdapted(const torch::Tensor& w, const torc
                               static_cast<uint64_t>(layer) * 131ull + static_cast<uint64_t>(m);
         auto gen = at::detail::createCPUGenerator(seed);
         const double bound = 1.0 / std::sqrt(static_cast<double>(w.size(1)));
-        a.loraA = trainable((at::rand({r, w.size(1)}, gen, torch::TensorOptions().dtype(torch::kFloat32)) * 2.0 - 1.0) *
-                            bound);
-        a.loraB = trainable(torch::zeros({w.size(0), r}));
+        // Drawn on the host so the seed gives the same A on every device.
+        a.loraA = trainable(
+            ((at::rand({r, w.size(1)}, gen, torch::TensorOptions().dtype(torch::kFloat32)) * 2.0 - 1.0) * bound)
+                .to(w.device()));
+        a.loraB = trainable(torch::zeros({w.size(0), r}, w.options()));
         a.scale = 1.0;
         break;
     }

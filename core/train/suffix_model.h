@@ -32,6 +32,8 @@ public:
 
     const RunSpec& spec() const { return m_spec; }
     int firstBlock() const { return m_first; }
+    /// The base model's device; every tensor of the suffix lives there.
+    torch::Device device() const { return m_base.device(); }
     /// The trainable leaves (for the optimiser).
     const std::vector<torch::Tensor>& parameters() const { return m_params; }
     int64_t trainableCount() const;

@@ -7,6 +7,9 @@
 #include "core/train/sweep_plan.h"
 #include "core/train/sweep_shards.h"
 
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -18,6 +21,40 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+/// BF16 autocast on CUDA for the lifetime of the scope (forward and
+/// backward); a no-op when `on` is false. The API moved in LibTorch 2.4.
+class AutocastScope {
+public:
+    explicit AutocastScope(bool on) : m_on(on) {
+        if (!m_on) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        m_was = at::autocast::is_autocast_enabled(at::kCUDA);
+        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+        at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+        m_was = at::autocast::is_enabled();
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+        at::autocast::set_enabled(true);
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~AutocastScope() {
+        if (!m_on) return;
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_enabled(at::kCUDA, m_was);
+#else
+        at::autocast::set_enabled(m_was);
+#endif
+    }
+    AutocastScope(const AutocastScope&) = delete;
+    AutocastScope& operator=(const AutocastScope&) = delete;
+
+private:
+    bool m_on;
+    bool m_was = false;
+};
+
 std::vector<const TokenWindow*> pick(const std::vector<TokenWindow>& all, const std::vector<size_t>& idx) {
     std::vector<const TokenWindow*> out;
     for (size_t i : idx) out.push_back(&all[i]);
@@ -25,6 +62,21 @@ std::vector<const TokenWindow*> pick(const std::vector<TokenWindow>& all, const 
 }
 
 } // namespace
+
+double trainStep(const SuffixModel& suffix, torch::optim::Optimizer& opt, const torch::Tensor& hidden,
+                 const BatchTensors& batch, bool bf16Autocast) {
+    torch::Tensor loss;
+    {
+        const AutocastScope autocast(bf16Autocast);
+        loss = maskedCrossEntropy(suffix.forward(hidden), batch.targets, batch.mask).to(torch::kFloat32);
+        // Undefined gradients: the backward writes them rather than adding
+        // into zeroed buffers (a pass less over every trainable tensor).
+        for (const auto& p : suffix.parameters()) p.mutable_grad() = torch::Tensor();
+        loss.backward();
+    }
+    opt.step();
+    return loss.item<double>();
+}
 
 double heldOutLoss(const SuffixModel& suffix, PrefixCache& cache, const std::vector<TokenWindow>& windows, int chunk) {
     torch::NoGradGuard noGrad;
@@ -37,7 +89,7 @@ double heldOutLoss(const SuffixModel& suffix, PrefixCache& cache, const std::vec
             part.push_back(&windows[j]);
             keys.push_back(PrefixCache::heldOutKey(j));
         }
-        const auto bt = batchTensors(part);
+        const auto bt = batchTensors(part, suffix.device());
         auto logits = suffix.forward(cache.hidden(part, keys));
         const double n = bt.mask.sum().item<double>();
         sum += maskedCrossEntropy(logits, bt.targets, bt.mask).item<double>() * n;
@@ -68,6 +120,9 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
     auto say = [&cb](const std::string& s) {
         if (cb.onMessage) cb.onMessage(s);
     };
+
+    const bool autocastOn = opts.bf16Autocast && model.device().is_cuda();
+    if (opts.bf16Autocast && !autocastOn) say("--bf16 applies on cuda only: training in float32 on " + model.device().str());
 
     SweepStats stats;
     stats.firstBlock = first;
@@ -196,13 +251,9 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
             const auto idx = batchWindows(data.train.size(), spec.seed, step - 1, opts.batch);
             const auto windows = pick(data.train, idx);
             std::vector<int64_t> keys(idx.begin(), idx.end());
-            const auto bt = batchTensors(windows);
+            const auto bt = batchTensors(windows, model.device());
             auto h = cache.hidden(windows, keys);
-            auto loss = maskedCrossEntropy(suffix.forward(h), bt.targets, bt.mask);
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            const double trainLoss = loss.item<double>();
+            const double trainLoss = trainStep(suffix, opt, h, bt, autocastOn);
             stats.trainStepSeconds += since(ts);
             ++stats.steps;
             rr.finalLoss = evalNow();

@@ -45,6 +45,14 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
                             const FinetuneOptions& opts, const SweepCallbacks& callbacks,
                             SweepStats* stats = nullptr, const SweepProvenance* provenance = nullptr);
 
+/// One optimiser step on a batch: forward from `hidden` (the prefix's
+/// output), masked loss, backward (under BF16 autocast when `bf16Autocast`;
+/// CUDA only), AdamW. Gradients are dropped rather than zeroed before the
+/// backward, so it writes them instead of adding into zeroed buffers.
+/// Returns the batch loss (nats/token). The sweep and the benchmark share it.
+double trainStep(const SuffixModel& suffix, torch::optim::Optimizer& opt, const torch::Tensor& hidden,
+                 const BatchTensors& batch, bool bf16Autocast = false);
+
 /// Mean masked next-token loss of `windows` under `suffix`, evaluated in
 /// chunks of `chunk` windows without grad.
 double heldOutLoss(const SuffixModel& suffix, PrefixCache& cache, const std::vector<TokenWindow>& windows,
