@@ -1,6 +1,6 @@
 // `ctscope analyze`: spectra by matrix type, printed as a table and written
 // as JSON/CSV.
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/commands.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
@@ -30,6 +30,7 @@ namespace {
 const char* kAnalyzeUsage =
     "usage: ctscope analyze CKPT [--k 1,2,4,8,16,32,64] [--budget 0.5,0.9] [--json FILE] [--csv DIR]\n"
     "                       [--bases FILE.safetensors [--bases-k K]] [--threads N] [--no-cache] [--no-tables]\n"
+    "                       [--precision auto|fast|exact]\n"
     "                       [--ww [--ww-csv FILE] [--ww-mp] [--ww-compat] [--ww-fp16]] [--quiet]\n"
     "  CKPT: a Hugging Face folder (safetensors or pytorch_model.bin), a .safetensors, .gguf (also\n"
     "        quantised or split), torch.save .pt/.pth/.bin or llama2.c .bin file, or 'demo'\n"
@@ -40,13 +41,16 @@ const char* kAnalyzeUsage =
     "  column names, --ww-mp adds its Marchenko-Pastur fit, --ww-compat leaves out the\n"
     "  matrices WeightWatcher skips (otherwise they are measured and flagged), --ww-fp16\n"
     "  takes each matrix's spectrum from its weights rounded to float16, as WeightWatcher\n"
-    "  does on a CUDA machine (one more pass over the weights).\n";
+    "  does on a CUDA machine (one more pass over the weights).\n"
+    "  --precision: fast forms Grams from float32 products (float64 sums) and solves in float32;\n"
+    "  exact is float64 throughout; auto (default) is exact for small models, fast otherwise\n"
+    "  (docs/definitions.md, \"Precision of the spectral engine\").\n";
 
 } // namespace
 
 int cmdAnalyze(int argc, char** argv) {
     try {
-        Args args(argc, argv, 2, {"k", "json", "csv", "threads", "cache-dir", "budget", "bases", "bases-k", "ww-csv"},
+        Args args(argc, argv, 2, {"k", "json", "csv", "threads", "cache-dir", "budget", "bases", "bases-k", "ww-csv", "precision"},
                   {"no-cache", "help", "quiet", "no-tables", "ww", "ww-mp", "ww-compat", "ww-fp16"});
         if (args.has("help")) {
             std::fputs(kAnalyzeUsage, stdout);
@@ -61,6 +65,11 @@ int cmdAnalyze(int argc, char** argv) {
         opts.useCache = !args.has("no-cache");
         opts.cacheDir = args.get("cache-dir");
         opts.keepBases = args.has("bases");
+        if (args.has("precision")) {
+            const auto p = precisionFromName(args.get("precision"));
+            if (!p) throw UsageError("--precision takes auto, fast or exact");
+            opts.precision = *p;
+        }
         TerminalProgress bar(!args.has("quiet"));
         SpectralAnalysis a = analyzeCheckpoint(*ckpt, opts, [&](const Progress& p) { return bar.update(p); });
         bar.finish();
@@ -101,7 +110,7 @@ int cmdAnalyze(int argc, char** argv) {
         if (args.has("json")) {
             AnalysisProvenance prov;
             prov.commandLine.assign(argv, argv + argc);
-            prov.cacheFile = analysisCachePath(*ckpt, opts.cacheDir);
+            prov.cacheFile = analysisCachePath(*ckpt, opts.cacheDir, opts.precision);
             const std::string json = ww ? analysisJsonWithWw(a, *ww, ks, taus) : analysisJson(a, ks, taus);
             writeFileAtomically(args.get("json"), withAnalysisProvenance(json, *ckpt, prov) + "\n");
         }

@@ -1,6 +1,6 @@
 // `ctscope compare BASE OTHER`: what a fine-tune moved, type by type, and how
 // much of it lies in the base's own top spectral directions.
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/commands.h"
 #include "app/terminal_progress.h"
 

@@ -4,7 +4,7 @@
 #include "app/commands.h"
 
 #if CTSCOPE_WITH_UI
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
 

@@ -1,6 +1,6 @@
 // `ctscope sweep status DIR` and `ctscope sweep merge DIR`: a sweep spread
 // over shards (finetune --shard i/N, or --slurm array tasks).
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/commands.h"
 #include "app/slurm_submit.h"
 

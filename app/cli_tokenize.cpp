@@ -1,6 +1,6 @@
 // `ctscope tokenize`: the ids a checkpoint's tokenizer gives a text, so that
 // users can check them against the reference implementation they trust.
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/commands.h"
 
 #include "core/train/text_data.h"

@@ -1,6 +1,7 @@
 // `ctscope eval` and `ctscope finetune`: the training engine on the command line.
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 #include "app/commands.h"
+#include "app/progress_stream.h"
 #include "app/slurm_submit.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
@@ -9,7 +10,9 @@
 #include "core/report/metrics_io.h"
 #include "core/report/sweep_dir.h"
 #include "core/spectral/spectral_analysis.h"
+#include "core/train/engine_event.h"
 #include "core/train/evaluate.h"
+#include "core/train/finetune_args.h"
 #include "core/train/finetune_sweep.h"
 #include "core/train/sweep_plan.h"
 #include "core/train/sweep_shards.h"
@@ -21,8 +24,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <string>
-#include <tuple>
 
 namespace ctscope::cli {
 
@@ -30,6 +33,7 @@ namespace {
 
 const char* kEvalUsage =
     "usage: ctscope eval CKPT --data FILE [--docs 40] [--tokenizer FILE|DIR] [--threads N]\n"
+    "                    [--device auto|cpu|cuda]\n"
     "  Mean next-token loss (nats/token): documents split on <|endoftext|>, stripped, the first N,\n"
     "  each BOS (EOS for a tokenizer without one) + encode(doc) cut to the context length,\n"
     "  teacher forcing. --tokenizer: a tokenizer.json, .model or tokenizer.bin, or a folder.\n";
@@ -40,6 +44,8 @@ const char* kFinetuneUsage =
     "                        [--param residual,reconstruct] [--steps 5] [--seq 256] [--batch 4]\n"
     "                        [--seeds 3] [--lr-grid 1e-3,3e-3,...] [--heldout-windows 16]\n"
     "                        [--threads N] [--no-prefix-cache] [--out DIR] [--dry-run] [--quiet]\n"
+    "                        [--heldout-fraction 0.1] [--weight-decay 0.01] [--prefix-cache-mb 4096]\n"
+    "                        [--device auto|cpu|cuda] [--bf16] [--progress text|json]\n"
     "                        [--save DIR [--save-run ID-PREFIX]] [--resume | --overwrite]\n"
     "                        [--shard i/N] [--slurm [--tasks N] [--partition P] [--time T]\n"
     "                        [--cpus-per-task C] [--gpus-per-task G] [--sbatch-arg ARG]...]\n"
@@ -52,21 +58,12 @@ const char* kFinetuneUsage =
     "  same options and runs the rest; --overwrite moves it aside to DIR.old-N first.\n"
     "  --shard i/N runs shard i (0-based) of N into DIR/shards/i; --slurm writes DIR/slurm/sweep.sbatch,\n"
     "  an array job of N such tasks, and submits it (--dry-run: write it only). See docs/sweeps.md.\n"
+    "  --device: where training runs (auto: CUDA when LibTorch sees a GPU); --bf16: BF16 autocast on CUDA.\n"
+    "  --progress json: one JSON object per line on stdout instead of text (docs/engine-protocol.md).\n"
     "  Ctrl-C, SIGTERM or SIGHUP stop after the current step, keep every finished metrics line and\n"
     "  write summary.csv (exit 130, 143, 129); a second signal exits at once.\n";
 
 bool stopRequested() { return StopSignals::requested(); }
-
-template <typename T, typename F>
-std::vector<T> parseNames(const std::vector<std::string>& names, const char* flag, F parse) {
-    std::vector<T> out;
-    for (const auto& n : names) {
-        const auto v = parse(n);
-        if (!v) throw UsageError(std::string("--") + flag + ": unknown value '" + n + "'");
-        if (std::find(out.begin(), out.end(), *v) == out.end()) out.push_back(*v);
-    }
-    return out;
-}
 
 std::string fmtLoss(double v) {
     if (!std::isfinite(v)) return "nan";
@@ -132,7 +129,7 @@ void printTable(const EfficiencyTable& t) {
 
 int cmdEval(int argc, char** argv) {
     try {
-        Args args(argc, argv, 2, {"data", "docs", "tokenizer", "threads"}, {"help"});
+        Args args(argc, argv, 2, {"data", "docs", "tokenizer", "threads", "device"}, {"help"});
         if (args.has("help")) {
             std::fputs(kEvalUsage, stdout);
             return 0;
@@ -144,6 +141,8 @@ int cmdEval(int argc, char** argv) {
         o.tokenizerFile = args.get("tokenizer");
         o.docs = args.getInt("docs", 40);
         o.threads = args.getInt("threads", 0);
+        if (args.has("device") && !parseDeviceKind(args.get("device"), &o.device))
+            throw UsageError("--device expects auto, cpu or cuda, got '" + args.get("device") + "'");
         auto ckpt = openCheckpoint(args.positional()[0]);
         StopSignals::install();
         const EvalReport r = evaluateCheckpoint(*ckpt, o, [](const Progress&) { return !stopRequested(); });
@@ -164,57 +163,33 @@ int cmdEval(int argc, char** argv) {
 }
 
 int cmdFinetune(int argc, char** argv) {
+    // Errors go to stderr and, with --progress json, into the stream too.
+    ProgressStream stream(false);
+    auto fail = [&stream](const std::string& text) {
+        std::fprintf(stderr, "ctscope finetune: %s\n", text.c_str());
+        stream.write(engineErrorLine(text));
+        return 1;
+    };
     try {
-        Args args(argc, argv, 2,
-                  {"data", "tokenizer", "blocks", "k", "basis", "arms", "param", "steps", "seq", "batch", "seeds",
-                   "lr-grid", "threads", "out", "heldout-windows", "save", "save-run", "shard", "tasks", "partition",
-                   "time", "cpus-per-task", "gpus-per-task", "sbatch-arg"},
-                  {"help", "no-prefix-cache", "dry-run", "quiet", "resume", "overwrite", "slurm"});
+        std::set<std::string> valued = finetuneOptionFlags();
+        valued.insert({"progress", "tasks", "partition", "time", "cpus-per-task", "gpus-per-task", "sbatch-arg"});
+        std::set<std::string> switches = finetuneOptionSwitches();
+        switches.insert({"help", "dry-run", "quiet", "overwrite", "slurm"});
+        Args args(argc, argv, 2, valued, switches);
         if (args.has("help")) {
             std::fputs(kFinetuneUsage, stdout);
             return 0;
         }
+        const std::string progress = args.get("progress", "text");
+        if (progress != "text" && progress != "json") throw UsageError("--progress expects text or json");
+        stream = ProgressStream(progress == "json");
         if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
-        FinetuneOptions o;
-        o.dataFile = args.get("data");
-        o.tokenizerFile = args.get("tokenizer");
-        o.blocks = args.getInt("blocks", o.blocks);
-        o.ks = args.getIntList("k", o.ks);
-        o.bases = parseNames<BasisKind>(args.getList("basis", {"universal", "type", "random"}), "basis", basisFromName);
-        o.arms = parseNames<Arm>(args.getList("arms", {"full", "amp", "lora"}), "arms", armFromName);
-        o.params = parseNames<AmpParam>(args.getList("param", {"residual"}), "param", ampParamFromName);
-        o.steps = args.getInt("steps", o.steps);
-        o.seq = args.getInt("seq", o.seq);
-        o.batch = args.getInt("batch", o.batch);
-        o.seeds = args.getInt("seeds", o.seeds);
-        o.lrGrid = args.getDoubleList("lr-grid", {});
-        o.threads = args.getInt("threads", 0);
-        o.heldOutSequences = args.getInt("heldout-windows", o.heldOutSequences);
-        o.prefixCache = !args.has("no-prefix-cache");
-        o.outDir = args.get("out", "ctscope-finetune");
-        o.saveDir = args.get("save");
-        o.saveRun = args.get("save-run");
-        if (args.has("save-run") && o.saveDir.empty()) throw UsageError("--save-run needs --save DIR");
-        if (o.blocks < 1 || o.steps < 1 || o.seq < 2 || o.batch < 1 || o.seeds < 1)
-            throw UsageError("--blocks, --steps, --batch and --seeds must be at least 1, --seq at least 2");
-        for (int k : o.ks)
-            if (k < 1) throw UsageError("--k values must be at least 1");
-        for (double lr : o.lrGrid)
-            if (!(lr > 0)) throw UsageError("--lr-grid values must be positive");
-
+        FinetuneOptions o = finetuneOptionsFromArgs(args);
         if (args.has("resume") && args.has("overwrite")) throw UsageError("--resume and --overwrite exclude each other");
-        o.resume = args.has("resume");
+        if (args.has("shard") && args.has("slurm"))
+            throw UsageError("--slurm plans the shards itself; --shard is for one task");
         o.commandLine.assign(argv, argv + argc);
-        const std::string sweepDir = o.outDir;
-        if (args.has("shard")) {
-            if (args.has("slurm")) throw UsageError("--slurm plans the shards itself; --shard is for one task");
-            try {
-                std::tie(o.shardIndex, o.shardCount) = parseShard(args.get("shard"));
-            } catch (const std::invalid_argument& e) {
-                throw UsageError(e.what());
-            }
-            o.outDir = shardDir(sweepDir, o.shardIndex);
-        }
+        const std::string sweepDir = args.get("out", kFinetuneDefaultOutDir);
         StopSignals::install();
 
         auto ckpt = openCheckpoint(args.positional()[0]);
@@ -223,20 +198,29 @@ int cmdFinetune(int argc, char** argv) {
             return 0;
         }
         if (o.dataFile.empty()) throw UsageError("--data FILE is required");
-        const bool quiet = args.has("quiet");
+        // The stream owns stdout: human-readable lines go into it as messages.
+        const bool quiet = args.has("quiet") || stream.enabled();
+        auto say = [&stream](const std::string& s) {
+            if (stream.enabled())
+                stream.write(engineMessageLine(s));
+            else
+                std::printf("%s\n", s.c_str());
+        };
         // Nothing the user made is lost: a folder that holds a sweep is
         // resumed or moved aside, never written over.
         const std::string guarded = args.has("slurm") ? sweepDir : o.outDir;
         const ExistingSweep existing = inspectSweepDir(guarded);
         if (existing.present && args.has("overwrite")) {
             const std::string aside = moveSweepAside(guarded);
-            std::printf("moved the sweep that was in %s to %s\n", guarded.c_str(), aside.c_str());
+            say("moved the sweep that was in " + guarded + " to " + aside);
         } else if (existing.present && !o.resume) {
             std::fprintf(stderr,
                          "ctscope finetune: %s already holds a sweep (%s).\n"
                          "  --resume     continue it: runs finished with the same options are kept, the rest run\n"
                          "  --overwrite  move it aside to %s.old-N (nothing is deleted) and start afresh\n",
                          guarded.c_str(), existing.describe().c_str(), guarded.c_str());
+            stream.write(engineErrorLine(guarded + " already holds a sweep (" + existing.describe() +
+                                         "); pass --resume or --overwrite"));
             return 1;
         }
         if (args.has("slurm")) {
@@ -260,6 +244,8 @@ int cmdFinetune(int argc, char** argv) {
             return submitSlurmSweep(req);
         }
 
+        const size_t total = shardRuns(planRuns(ckpt->config(), o), o.shardIndex, o.shardCount).size();
+        stream.write(engineStartedLine(o.outDir, static_cast<int>(total), CTSCOPE_VERSION));
         SpectralAnalysis analysis;
         const bool amp = std::find(o.arms.begin(), o.arms.end(), Arm::Amp) != o.arms.end();
         const bool needBases = amp && std::any_of(o.bases.begin(), o.bases.end(),
@@ -269,22 +255,25 @@ int cmdFinetune(int argc, char** argv) {
             ao.threads = o.threads;
             ao.keepBases = true;
             TerminalProgress bar(!quiet);
-            analysis = analyzeCheckpoint(*ckpt, ao, [&](const Progress& p) { return bar.update(p) && !stopRequested(); });
+            analysis = analyzeCheckpoint(*ckpt, ao, [&](const Progress& p) {
+                return bar.update(p) && stream.analysis(p) && !stopRequested();
+            });
         }
 
-        const size_t total = shardRuns(planRuns(ckpt->config(), o), o.shardIndex, o.shardCount).size();
         size_t runIndex = 0;
         std::string currentRun;
         SweepCallbacks cb;
         cb.shouldStop = [] { return stopRequested(); };
-        cb.onMessage = [quiet](const std::string& s) {
-            if (!quiet) std::printf("%s\n", s.c_str());
+        cb.onMessage = [&](const std::string& s) {
+            if (stream.enabled() || !quiet) say(s);
         };
+        cb.onRunFinished = [&stream](const RunResult& r) { stream.write(engineRunFinishedLine(r)); };
         cb.onStep = [&](const StepMetrics& m) {
             if (m.runId != currentRun) {
                 currentRun = m.runId;
                 ++runIndex;
             }
+            stream.write(engineStepLine(m));
             if (quiet) return;
             std::printf("[%zu/%zu] %-44s step %d/%d  train %s  held-out %s  %.2f s\n", runIndex, total,
                         m.runId.c_str(), m.step, m.totalSteps, fmtLoss(m.trainLoss).c_str(),
@@ -292,15 +281,19 @@ int cmdFinetune(int argc, char** argv) {
             std::fflush(stdout);
         };
         const SweepResult result = runSweep(*ckpt, analysis, o, cb);
-        printTable(result.efficiency);
-        std::printf("\nwrote %s/metrics.jsonl, summary.csv, sweep.json\n", o.outDir.c_str());
+        if (!stream.enabled()) {
+            printTable(result.efficiency);
+            std::printf("\nwrote %s/metrics.jsonl, summary.csv, sweep.json\n", o.outDir.c_str());
+        }
         if (!o.saveDir.empty()) {
             if (result.savedRunId.empty())
                 std::fprintf(stderr, "ctscope finetune: no finished run matched --save-run '%s'; nothing saved\n",
                              o.saveRun.empty() ? "full" : o.saveRun.c_str());
             else
-                std::printf("saved run %s to %s\n", result.savedRunId.c_str(), o.saveDir.c_str());
+                say("saved run " + result.savedRunId + " to " + o.saveDir);
         }
+        stream.write(engineDoneLine(result.cancelled, static_cast<int>(result.runs.size()), o.outDir,
+                                    result.savedRunId));
         if (result.cancelled) {
             std::fprintf(stderr,
                          "ctscope finetune: stopped after %zu finished run(s); finished metrics and summary.csv kept "
@@ -311,13 +304,14 @@ int cmdFinetune(int argc, char** argv) {
         return 0;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "ctscope finetune: %s\n%s", e.what(), kFinetuneUsage);
+        stream.write(engineErrorLine(std::string("usage: ") + e.what()));
         return 2;
     } catch (const Cancelled&) {
         std::fputs("ctscope finetune: cancelled\n", stderr);
+        stream.write(engineDoneLine(true, 0, "", ""));
         return StopSignals::exitCode();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "ctscope finetune: %s\n", e.what());
-        return 1;
+        return fail(e.what());
     }
 }
 

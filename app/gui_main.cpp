@@ -1,4 +1,5 @@
-// The desktop explorer's entry point: `ctscope [CKPT ...]`.
+// The desktop explorer's entry point: `ctscope [CKPT ...]` (and, in a build
+// without the window, the exit-2 answers for it and for `export`).
 #include "app/commands.h"
 
 #if CTSCOPE_WITH_UI
@@ -8,8 +9,7 @@
 #include <QApplication>
 #include <QFileInfo>
 #else
-#include <string>
-#include <vector>
+#include <cstdio>
 #endif
 
 namespace ctscope::cli {
@@ -44,12 +44,19 @@ int runGui(int argc, char** argv) {
     return app.exec();
 }
 #else
-// Built without the explorer (CTSCOPE_BUILD_UI=OFF): analyse instead.
+// Built without the window (CTSCOPE_BUILD_UI=OFF): no Qt in this binary.
 int runGui(int argc, char** argv) {
-    std::vector<std::string> store{"ctscope", "analyze", argc >= 2 ? argv[1] : "demo"};
-    std::vector<char*> args;
-    for (auto& s : store) args.push_back(s.data());
-    return cmdAnalyze(static_cast<int>(args.size()), args.data());
+    std::fprintf(stderr,
+                 "ctscope: this build has no window (configured with CTSCOPE_BUILD_UI=OFF); "
+                 "run a subcommand (ctscope --help)\n");
+    return 2;
+}
+
+int cmdExport(int argc, char** argv) {
+    std::fputs("ctscope export: this build has no Qt (configured with CTSCOPE_BUILD_UI=OFF), and export draws "
+               "its figures with it\n",
+               stderr);
+    return 2;
 }
 #endif
 

@@ -1,5 +1,7 @@
-// ctscope: entry point. With a subcommand it runs headless; otherwise it opens
-// the desktop explorer on the given checkpoint(s), or on the built-in demo.
+// ctscope: the front binary. With a subcommand it runs headless; otherwise it
+// opens the desktop explorer on the given checkpoint(s), or on the built-in
+// demo. `eval` and `finetune` need LibTorch and are handed to ctscope-engine
+// (see app/commands.h); this binary links Qt 6 and never LibTorch.
 #include "app/commands.h"
 
 #include <cstdio>
@@ -23,7 +25,9 @@ void printUsage() {
         "  ctscope sweep status|merge DIR        a sweep spread over shards / Slurm tasks\n"
         "\n"
         "CKPT is a Hugging Face folder, a .safetensors, .gguf (also quantised or split), torch.save\n"
-        ".pt/.pth/.bin or llama2.c .bin file, or 'demo'.");
+        ".pt/.pth/.bin or llama2.c .bin file, or 'demo'.\n"
+        "eval and finetune run in ctscope-engine (installed beside ctscope), which also runs\n"
+        "analyze, compare, tokenize and sweep without Qt, e.g. on a GPU node.");
 }
 
 } // namespace
@@ -40,9 +44,8 @@ int main(int argc, char** argv) {
             std::puts("ctscope " CTSCOPE_VERSION);
             return 0;
         }
+        if (cmd == "eval" || cmd == "finetune") return handOffToEngine(argc, argv);
         if (cmd == "analyze") return cmdAnalyze(argc, argv);
-        if (cmd == "eval") return cmdEval(argc, argv);
-        if (cmd == "finetune") return cmdFinetune(argc, argv);
         if (cmd == "export") return cmdExport(argc, argv);
         if (cmd == "compare") return cmdCompare(argc, argv);
         if (cmd == "tokenize") return cmdTokenize(argc, argv);

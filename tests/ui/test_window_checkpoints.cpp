@@ -9,7 +9,7 @@
 
 #include "core/format/checkpoint.h"
 #include "core/spectral/spectral_analysis.h"
-#include "core/train/finetune_sweep.h"
+#include "core/train/finetune_args.h"
 #include "ui/analysis_job.h"
 #include "ui/budget_view.h"
 #include "ui/efficiency_frontier_view.h"
@@ -22,6 +22,7 @@
 
 #include <qcustomplot.h>
 
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTabWidget>
@@ -34,9 +35,9 @@ namespace {
 std::string example(const std::string& rel) { return test::sourcePath("resources/examples/" + rel); }
 
 /// A full fine-tune of the shipped stories260K on the shipped Shakespeare
-/// excerpt, saved as a Hugging Face folder under `dir`.
+/// excerpt, saved as a Hugging Face folder under `dir`. Made by the engine
+/// binary, as the window would: this test binary links no LibTorch.
 std::string makeFineTune(const test::TempDir& dir) {
-    auto ckpt = openCheckpoint(example("stories260K/stories260K.bin"));
     FinetuneOptions o;
     o.dataFile = example("shakespeare_excerpt.txt");
     o.arms = {Arm::Full};
@@ -47,9 +48,17 @@ std::string makeFineTune(const test::TempDir& dir) {
     o.heldOutSequences = 2;
     o.lrGrid = {3e-3};
     o.threads = 2;
+    o.outDir = dir.file("sweep");
     o.saveDir = dir.file("tuned");
-    const SweepResult r = runSweep(*ckpt, SpectralAnalysis{}, o, {});
-    REQUIRE(r.savedRunId.rfind("full", 0) == 0);
+    QStringList args{QStringLiteral("finetune"), QString::fromStdString(example("stories260K/stories260K.bin"))};
+    for (const std::string& a : finetuneArgs(o)) args << QString::fromStdString(a);
+    QProcess engine;
+    engine.start(QStringLiteral(CTSCOPE_ENGINE_BINARY), args);
+    REQUIRE(engine.waitForFinished(120000));
+    INFO(engine.readAllStandardError().toStdString());
+    REQUIRE(engine.exitStatus() == QProcess::NormalExit);
+    REQUIRE(engine.exitCode() == 0);
+    CHECK(engine.readAllStandardOutput().contains("saved run full-s0-lr3e-3 to"));
     return o.saveDir;
 }
 

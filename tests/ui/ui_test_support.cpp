@@ -17,6 +17,7 @@ namespace ctscope::test {
 QApplication& uiApp() {
     static QApplication* app = [] {
         if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+        if (!std::getenv("CTSCOPE_ENGINE")) setenv("CTSCOPE_ENGINE", CTSCOPE_ENGINE_BINARY, 1);  // for SweepJob
         QStandardPaths::setTestModeEnabled(true);
         // ctest runs test cases as parallel processes: each gets its own
         // settings file, or one test's saved sweep leaks into another's.

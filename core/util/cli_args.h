@@ -1,5 +1,6 @@
 #pragma once
-/// Minimal argument parsing shared by the subcommands: positionals and
+/// Minimal argument parsing of the command lines (ctscope, ctscope-engine and
+/// the finetune options in core/train/finetune_args.h): positionals and
 /// --flag VALUE / --flag=VALUE / --switch. Unknown flags are errors.
 #include <map>
 #include <set>
@@ -7,13 +8,16 @@
 #include <string>
 #include <vector>
 
-namespace ctscope::cli {
+namespace ctscope {
 
+/// A bad command line: the command prints it with its usage and exits 2.
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
+/// The parsed arguments from argv[first] on. Throws UsageError for an unknown
+/// flag, a missing value or a value given to a switch.
 class Args {
 public:
     /// `valued`: flags that take a value; `switches`: flags that do not.
@@ -35,4 +39,4 @@ private:
     std::set<std::string> m_switches;
 };
 
-} // namespace ctscope::cli
+} // namespace ctscope

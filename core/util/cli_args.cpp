@@ -1,8 +1,8 @@
-#include "app/cli_args.h"
+#include "core/util/cli_args.h"
 
 #include <sstream>
 
-namespace ctscope::cli {
+namespace ctscope {
 
 Args::Args(int argc, char** argv, int first, const std::set<std::string>& valued,
            const std::set<std::string>& switches) {
@@ -111,4 +111,4 @@ std::vector<double> Args::getDoubleList(const std::string& flag, const std::vect
     return out;
 }
 
-} // namespace ctscope::cli
+} // namespace ctscope
