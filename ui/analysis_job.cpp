@@ -28,20 +28,22 @@ AnalysisJob::~AnalysisJob() {
     m_pool.waitForDone();
 }
 
-void AnalysisJob::request(const QString& path) {
+quint64 AnalysisJob::request(const QString& path) {
     const quint64 generation = ++m_generation;
     m_currentPath = path;
-    emit started(path);
+    emit started(path, generation);
     const AnalysisOptions options = m_options;
-    m_pool.start([this, generation, path, options] { run(generation, path, options); });
+    const Observer observer = m_observer;
+    m_pool.start([this, generation, path, options, observer] { run(generation, path, options, observer); });
+    return generation;
 }
 
 void AnalysisJob::cancel() {
     if (m_currentPath.isEmpty()) return;
-    ++m_generation;  // the running analysis sees a stale generation and stops
+    const quint64 generation = m_generation++;  // the running analysis sees a stale generation and stops
     const QString path = m_currentPath;
     m_currentPath.clear();
-    emit cancelled(path);
+    emit cancelled(path, generation);
 }
 
 bool AnalysisJob::waitForIdle(int timeoutMs) { return m_pool.waitForDone(timeoutMs); }
@@ -71,7 +73,8 @@ void AnalysisJob::remember(const std::string& identity, const LoadedModelPtr& mo
 }
 
 // Worker thread.
-void AnalysisJob::run(quint64 generation, const QString& path, const AnalysisOptions& options) {
+void AnalysisJob::run(quint64 generation, const QString& path, const AnalysisOptions& options,
+                      const Observer& observer) {
     const auto stillWanted = [this, generation] { return m_generation.load() == generation; };
     if (!stillWanted()) return;  // superseded while queued: nobody waits for it
     QElapsedTimer clock;
@@ -93,6 +96,7 @@ void AnalysisJob::run(quint64 generation, const QString& path, const AnalysisOpt
         QElapsedTimer sinceLast;
         sinceLast.start();
         const ProgressFn progressFn = [&](const Progress& p) {
+            if (observer) observer(generation, p);
             if (!stillWanted()) return false;
             // Throttled: the engine reports per tensor, the bar needs ~20 Hz at most.
             if (p.stage != lastStage || sinceLast.elapsed() >= kProgressIntervalMs || p.fraction >= 1.0) {
@@ -141,13 +145,13 @@ void AnalysisJob::deliver(quint64 generation, Outcome outcome, const QString& pa
             m_currentPath.clear();
             switch (outcome) {
                 case Outcome::Finished:
-                    emit finished(model);
+                    emit finished(model, generation);
                     break;
                 case Outcome::Failed:
-                    emit failed(path, message);
+                    emit failed(path, message, generation);
                     break;
                 case Outcome::Cancelled:
-                    emit cancelled(path);
+                    emit cancelled(path, generation);
                     break;
             }
         },

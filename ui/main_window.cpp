@@ -17,10 +17,10 @@
 #include "ui/settings.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
+#include "ui/update_job.h"
 #include "ui/update_view.h"
 
 #include "core/format/checkpoint.h"
-#include "core/spectral/update_analysis.h"
 
 #include <qcustomplot.h>
 
@@ -32,9 +32,6 @@
 #include <QDir>
 #include <QDropEvent>
 #include <QFileDialog>
-#include <QFutureWatcher>
-#include <QTimer>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -56,6 +53,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     setWindowIcon(QIcon::fromTheme(QStringLiteral("ctscope"), QIcon(iconFile)));
 
     m_job = new AnalysisJob(this);
+    m_updateJob = new UpdateJob(this);
     m_modelPanel = new ModelPanel(this);
     m_spectrum = new SpectrumView(this);
     m_energy = new EnergyView(this);
@@ -120,7 +118,12 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     createMenus();
     m_tabs->setCornerWidget(nullptr);
 
-    connect(m_cancel, &QToolButton::clicked, m_job, &AnalysisJob::cancel);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        if (m_job->isBusy())
+            m_job->cancel();
+        else
+            m_updateJob->cancel();
+    });
     connect(m_job, &AnalysisJob::started, this, [this](const QString& path) {
         setBusy(true);
         m_progress->setValue(0);
@@ -130,15 +133,20 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
         m_progress->setValue(static_cast<int>(fraction * 1000));
         m_statusText->setText(item.isEmpty() ? stage : QStringLiteral("%1: %2").arg(stage, item));
     });
-    connect(m_job, &AnalysisJob::finished, this, [this](const LoadedModelPtr& model) {
-        if (m_currentAdd && m_model)
+    connect(m_job, &AnalysisJob::finished, this, [this](const LoadedModelPtr& model, quint64 id) {
+        if (id != m_currentId) return;  // not the request this window waits for
+        const bool add = m_current.add;
+        m_currentId = 0;
+        if (add && m_model)
             addModel(model);
         else
             showModel(model);
         requestNext();
     });
-    connect(m_job, &AnalysisJob::failed, this, [this](const QString& path, const QString& message) {
-        setBusy(false);
+    connect(m_job, &AnalysisJob::failed, this, [this](const QString& path, const QString& message, quint64 id) {
+        if (id != m_currentId) return;
+        m_currentId = 0;
+        refreshBusy();
         m_statusText->setText(tr("Could not open %1").arg(path));
         m_messages->showMessage(message, MessageBar::Kind::Error);
         if (path != QLatin1String("demo") && !QFileInfo::exists(path)) {
@@ -147,8 +155,10 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
         }
         requestNext();
     });
-    connect(m_job, &AnalysisJob::cancelled, this, [this](const QString& path) {
-        setBusy(false);
+    connect(m_job, &AnalysisJob::cancelled, this, [this](const QString& path, quint64 id) {
+        if (id != m_currentId) return;
+        m_currentId = 0;
+        refreshBusy();
         m_queue.clear();  // Cancel stops the whole list being opened
         m_statusText->setText(tr("Cancelled opening %1").arg(path));
     });
@@ -164,6 +174,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent) : QMainWindow(pa
     m_effFrontier->setRuns(m_finetune->runs());  // a sweep restored from the last session
     connect(m_finetune, &FinetunePanel::errorOccurred, this,
             [this](const QString& message) { m_messages->showMessage(message, MessageBar::Kind::Error); });
+    connectUpdateJob();
 
     if (options.restoreLayout) {
         Settings settings;
@@ -231,14 +242,13 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::openPath(const QString& path) {
     if (path.isEmpty()) return;
     m_queue.clear();
-    m_currentAdd = false;
-    m_job->request(path);  // supersedes whatever is being opened
+    request(path, false);  // supersedes whatever is being opened
 }
 
 void MainWindow::addPath(const QString& path) {
     if (path.isEmpty()) return;
     m_queue.append({path, true});
-    if (!m_job->isBusy()) requestNext();
+    requestNext();
 }
 
 void MainWindow::openPaths(const QStringList& paths) {
@@ -247,14 +257,17 @@ void MainWindow::openPaths(const QStringList& paths) {
     for (qsizetype i = 1; i < paths.size(); ++i) m_queue.append({paths[i], true});
 }
 
+// The request and its kind are recorded at once, so that a second add in the
+// same event-loop turn queues behind it instead of replacing it.
+void MainWindow::request(const QString& path, bool add) {
+    m_current = {path, add};
+    m_currentId = m_job->request(path);
+}
+
 void MainWindow::requestNext() {
-    if (m_queue.isEmpty() || m_job->isBusy()) return;
+    if (m_queue.isEmpty() || m_currentId != 0) return;
     const Pending next = m_queue.takeFirst();
-    // Deferred: the job may still be delivering the previous request.
-    QTimer::singleShot(0, this, [this, next] {
-        m_currentAdd = next.add;
-        m_job->request(next.path);
-    });
+    request(next.path, next.add);
 }
 
 void MainWindow::addCheckpointDialog() {
@@ -288,7 +301,6 @@ void MainWindow::openFolderDialog() {
 }
 
 void MainWindow::showModel(const LoadedModelPtr& model) {
-    setBusy(false);
     m_model = model;
     m_messages->dismiss();
     // Loader remarks (a config guessed from shapes, an unknown model_type, skipped GGUF types).
@@ -309,8 +321,8 @@ void MainWindow::showModel(const LoadedModelPtr& model) {
     m_models = {model};
     m_overlay->clear();
     m_overlay->addModel(model);
-    ++m_updateGeneration;  // an update still computing belongs to the old base
-    m_updateRunning = false;
+    m_updateJob->discard();  // an update still computing belongs to the old base: it stops
+    refreshBusy();
     m_update->clear();
     setWindowTitle(tr("%1 — ctscope").arg(model->displayName()));
     m_statusText->setText(model->fromMemory
@@ -322,7 +334,6 @@ void MainWindow::showModel(const LoadedModelPtr& model) {
 }
 
 void MainWindow::addModel(const LoadedModelPtr& model) {
-    setBusy(false);
     m_models.append(model);
     m_overlay->addModel(model);
     QStringList names;
@@ -337,42 +348,40 @@ void MainWindow::addModel(const LoadedModelPtr& model) {
 }
 
 void MainWindow::startUpdate(const LoadedModelPtr& base, const LoadedModelPtr& tuned) {
-    struct Outcome {
-        UpdateAnalysis update;
-        QString error;
-    };
-    const quint64 generation = ++m_updateGeneration;
-    m_updateRunning = true;
+    m_updateJob->request(base, tuned);  // supersedes (and stops) the update of an earlier add
     m_statusText->setText(tr("Computing ΔW = %1 − %2…").arg(tuned->displayName(), base->displayName()));
-    auto* watcher = new QFutureWatcher<Outcome>(this);
-    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation, base, tuned] {
-        watcher->deleteLater();
-        if (generation != m_updateGeneration) return;  // superseded
-        m_updateRunning = false;
-        const Outcome out = watcher->result();
-        if (!out.error.isEmpty()) {
-            m_messages->showMessage(
-                tr("%1 is shown beside %2, but no update ΔW: %3").arg(tuned->displayName(), base->displayName(), out.error),
-                MessageBar::Kind::Info);
-            emit updateFinished(false);
-            return;
-        }
-        m_update->setUpdate(out.update, base->analysis.dModel,
-                            QStringLiteral("%1 → %2").arg(base->displayName(), tuned->displayName()));
-        m_statusText->setText(tr("ΔW of %1 against %2").arg(tuned->displayName(), base->displayName()));
+    refreshBusy();
+}
+
+void MainWindow::connectUpdateJob() {
+    connect(m_updateJob, &UpdateJob::progress, this, [this](double fraction) {
+        if (!m_job->isBusy()) m_progress->setValue(static_cast<int>(fraction * 1000));
+    });
+    connect(m_updateJob, &UpdateJob::finished, this, [this](const UpdateResultPtr& result) {
+        refreshBusy();
+        const QString base = result->base->displayName(), tuned = result->tuned->displayName();
+        m_update->setUpdate(result->update, result->base->analysis.dModel, QStringLiteral("%1 → %2").arg(base, tuned));
+        if (!m_job->isBusy()) m_statusText->setText(tr("ΔW of %1 against %2").arg(tuned, base));
         emit updateFinished(true);
     });
-    // Both models stay alive in the lambda's copies while it runs.
-    watcher->setFuture(QtConcurrent::run([base, tuned]() -> Outcome {
-        Outcome out;
-        try {
-            out.update = analyzeUpdate(*base->checkpoint, *tuned->checkpoint, base->analysis);
-        } catch (const std::exception& e) {
-            out.error = QString::fromStdString(e.what());
-        }
-        return out;
-    }));
+    connect(m_updateJob, &UpdateJob::failed, this, [this](const QString& message) {
+        refreshBusy();
+        const QString base = m_models.isEmpty() ? QString() : m_models.first()->displayName();
+        const QString tuned = m_models.isEmpty() ? QString() : m_models.last()->displayName();
+        m_messages->showMessage(tr("%1 is shown beside %2, but no update ΔW: %3").arg(tuned, base, message),
+                                MessageBar::Kind::Info);
+        emit updateFinished(false);
+    });
+    connect(m_updateJob, &UpdateJob::cancelled, this, [this] {
+        refreshBusy();
+        if (!m_job->isBusy()) m_statusText->setText(tr("Cancelled the update ΔW"));
+        emit updateFinished(false);
+    });
 }
+
+bool MainWindow::updateRunning() const { return m_updateJob->isBusy(); }
+
+void MainWindow::refreshBusy() { setBusy(m_job->isBusy() || m_updateJob->isBusy()); }
 
 void MainWindow::setBusy(bool busy) {
     m_progress->setVisible(busy);
@@ -443,6 +452,7 @@ void MainWindow::showAbout() {
 void MainWindow::closeEvent(QCloseEvent* event) {
     Settings().setWindowLayout(saveGeometry(), saveState());
     m_job->cancel();
+    m_updateJob->discard();
     m_finetune->stop();
     QMainWindow::closeEvent(event);
 }

@@ -1,8 +1,9 @@
 #pragma once
 /// The explorer window. It only wires widgets together: the matrix table
 /// (dock), the views (tabs), the message bar, the status bar with progress
-/// and Cancel, menus, drag and drop, and the background AnalysisJob whose
-/// results are handed to every view. GUI thread only.
+/// and Cancel, menus, drag and drop, the background AnalysisJob whose
+/// results are handed to every view, and the UpdateJob that computes ΔW when
+/// a checkpoint is added. GUI thread only.
 #include "ui/figure_export.h"
 #include "ui/loaded_model.h"
 #include "ui/value_table_model.h"
@@ -29,6 +30,7 @@ class MessageBar;
 class ModelPanel;
 class SpectrumView;
 class TypeCompareView;
+class UpdateJob;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -47,15 +49,17 @@ public:
     void openPath(const QString& path);
     /// Adds a checkpoint beside the ones shown (overlay; the update from the
     /// first checkpoint when the shapes match). With none shown, opens it.
+    /// Adds queue behind the request being opened: several in a row all happen.
     void addPath(const QString& path);
     /// Opens the first path and adds the others, one after the other.
     void openPaths(const QStringList& paths);
     /// Every checkpoint shown, the first one (the base) first.
     const QList<LoadedModelPtr>& models() const { return m_models; }
     /// True while the update of the last added checkpoint is computed.
-    bool updateRunning() const { return m_updateRunning; }
+    bool updateRunning() const;
 
     AnalysisJob* analysisJob() const { return m_job; }
+    UpdateJob* updateJob() const { return m_updateJob; }
     ModelPanel* modelPanel() const { return m_modelPanel; }
     SpectrumView* spectrumView() const { return m_spectrum; }
     EnergyView* energyView() const { return m_energy; }
@@ -104,20 +108,24 @@ private:
     void showModel(const LoadedModelPtr& model);
     void addModel(const LoadedModelPtr& model);
     void startUpdate(const LoadedModelPtr& base, const LoadedModelPtr& tuned);
+    void connectUpdateJob();
+    void request(const QString& path, bool add);
     void requestNext();
+    void refreshBusy();
     void setBusy(bool busy);
 
     AnalysisJob* m_job = nullptr;
+    UpdateJob* m_updateJob = nullptr;
     LoadedModelPtr m_model;
     QList<LoadedModelPtr> m_models;
+    /// A path to open, and whether it replaces what is shown or is added beside it.
     struct Pending {
         QString path;
         bool add = false;
     };
-    QList<Pending> m_queue;      ///< paths waiting for the analysis job
-    bool m_currentAdd = false;   ///< the job's current request adds
-    bool m_updateRunning = false;
-    quint64 m_updateGeneration = 0;
+    QList<Pending> m_queue;  ///< paths waiting for the analysis job
+    Pending m_current;       ///< the analysis job's current request, with its kind
+    quint64 m_currentId = 0; ///< its id; 0 when the job works for nobody
     FrontierView* m_frontier = nullptr;
     BudgetView* m_budget = nullptr;
     OverlayView* m_overlay = nullptr;

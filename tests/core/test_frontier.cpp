@@ -154,8 +154,7 @@ TEST_CASE("an update inside a chosen subspace is captured fully there; a random 
 }
 
 TEST_CASE("stories260K: the K90 budget fraction in the JSON equals the formula", "[frontier][reference]") {
-    CTSCOPE_REQUIRE_SHARED("models/stories260K-hf");
-    auto ckpt = openCheckpoint(ctscope::test::sharedPath("models/stories260K-hf"));
+    auto ckpt = openCheckpoint(ctscope::test::examplePath("stories260K/stories260K.bin"));
     const SpectralAnalysis a = analyzeCheckpoint(*ckpt, opts());
     const auto j = nlohmann::json::parse(analysisJson(a, {4, 32}, {0.9}));
     const int d = j["d_model"];

@@ -202,9 +202,8 @@ TEST_CASE("the demo checkpoint is deterministic and has planted per-type structu
 }
 
 TEST_CASE("cancel stops the analysis and leaves no cache file", "[spectral][cancel]") {
-    CTSCOPE_REQUIRE_SHARED("models/stories260K-hf");
     ctscope::test::TempDir tmp;
-    auto ckpt = openCheckpoint(ctscope::test::sharedPath("models/stories260K-hf"));
+    auto ckpt = openCheckpoint(ctscope::test::examplePath("stories260K/stories260K.bin"));
     AnalysisOptions o;
     o.cacheDir = tmp.path().string();
     o.threads = 1;

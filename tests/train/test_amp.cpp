@@ -38,7 +38,7 @@ struct Stories {
 
 Stories loadStories() {
     Stories s;
-    s.ckpt = openCheckpoint(test::sharedPath(test::kStoriesBin));
+    s.ckpt = openCheckpoint(test::storiesBin());
     s.model = std::make_unique<LlamaModel>(loadLlamaWeights(*s.ckpt));
     s.first = s.model->layers() - 2;
     auto gen = at::detail::createCPUGenerator(11);
@@ -96,7 +96,6 @@ TEST_CASE("amp: trainable counts at TinyLlama shapes (dry-run arithmetic)", "[tr
 }
 
 TEST_CASE("amp: real trainable tensors match the arithmetic on stories260K", "[train][amp]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     const Stories s = loadStories();
     const BasisTensors b = torchTypeBases(*s.model);
     std::vector<RunSpec> specs(3);
@@ -112,7 +111,6 @@ TEST_CASE("amp: real trainable tensors match the arithmetic on stories260K", "[t
 }
 
 TEST_CASE("amp: residual starts unchanged, reconstruct starts from the rank-K reconstruction", "[train][amp]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     const Stories s = loadStories();
     const BasisTensors b = torchTypeBases(*s.model);
     torch::NoGradGuard noGrad;
@@ -135,7 +133,6 @@ TEST_CASE("amp: residual starts unchanged, reconstruct starts from the rank-K re
 }
 
 TEST_CASE("amp: the AdamW update lies in the span of B", "[train][amp]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     const Stories s = loadStories();
     BasisTensors rnd;
     rnd.rows.fill(randomOrthonormalRows(s.model->dModel(), 16, 5));
@@ -166,7 +163,6 @@ TEST_CASE("amp: the AdamW update lies in the span of B", "[train][amp]") {
 }
 
 TEST_CASE("amp: at K = d_model with the per-type basis, the first SGD step equals full fine-tuning's", "[train][amp]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     const Stories s = loadStories();
     const BasisTensors b = torchTypeBases(*s.model);
     RunSpec full{Arm::Full}, amp;
@@ -190,7 +186,6 @@ TEST_CASE("amp: at K = d_model with the per-type basis, the first SGD step equal
 }
 
 TEST_CASE("amp: the torch per-type basis agrees with the spectral engine's", "[train][amp]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     const Stories s = loadStories();
     AnalysisOptions ao;
     ao.useCache = false;

@@ -12,8 +12,8 @@ using ctscope::test::sharedPath;
 
 namespace {
 
-EvalReport evalForm(const std::string& rel, const std::string& tokenizer = {}) {
-    auto ckpt = openCheckpoint(sharedPath(rel));
+EvalReport evalForm(const std::string& path, const std::string& tokenizer = {}) {
+    auto ckpt = openCheckpoint(path);
     EvalOptions o;
     o.dataFile = sharedPath(test::kStoriesSample);
     o.tokenizerFile = tokenizer;
@@ -25,16 +25,16 @@ EvalReport evalForm(const std::string& rel, const std::string& tokenizer = {}) {
 } // namespace
 
 TEST_CASE("eval: every form of stories260K gives 1.2451 nats/token", "[train][eval]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesSample);
-    const char* forms[] = {"models/stories260K/stories260K.bin", "models/stories260K-hf",
-                           "models/stories260K-hf-bf16-sharded", "models/stories260K-f32.gguf",
-                           "models/stories260K-f16.gguf"};
-    for (const char* form : forms) {
-        if (!test::haveShared(form)) {
-            WARN("SKIPPED form " << form << ": not present");
-            continue;
-        }
+    CTSCOPE_REQUIRE_SHARED(test::kStoriesSample);  // the evaluation text is only in ../shared
+    std::vector<std::string> forms = {test::storiesBin()};
+    for (const char* rel : {"models/stories260K-hf", "models/stories260K-hf-bf16-sharded",
+                            "models/stories260K-f32.gguf", "models/stories260K-f16.gguf"}) {
+        if (test::haveShared(rel))
+            forms.push_back(sharedPath(rel));
+        else
+            WARN("SKIPPED form " << rel << ": not present");
+    }
+    for (const std::string& form : forms) {
         const EvalReport r = evalForm(form);
         INFO(form << ": " << r.loss << " nats/token over " << r.tokens << " tokens (" << r.tokenizerKind << ")");
         CHECK(r.docs == 40);
@@ -45,17 +45,15 @@ TEST_CASE("eval: every form of stories260K gives 1.2451 nats/token", "[train][ev
 }
 
 TEST_CASE("eval: --tokenizer overrides the checkpoint's own", "[train][eval]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     CTSCOPE_REQUIRE_SHARED(test::kStoriesSample);
-    const EvalReport r = evalForm(test::kStoriesBin, sharedPath("models/stories260K/tok512.bin"));
+    const EvalReport r = evalForm(test::storiesBin(), test::storiesTokenizer("tok512.bin"));
     CHECK(r.tokenizerKind == "llama2c");
     CHECK(r.tokens == 12571);
     CHECK(r.loss == Approx(1.2451).margin(0.0005));
 }
 
 TEST_CASE("eval: a missing data file is an error naming it", "[train][eval]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    auto ckpt = openCheckpoint(sharedPath(test::kStoriesBin));
+    auto ckpt = openCheckpoint(test::storiesBin());
     EvalOptions o;
     o.dataFile = "/nonexistent/data.txt";
     try {

@@ -78,10 +78,9 @@ TEST_CASE("model: splitting the forward at a block boundary changes nothing", "[
 }
 
 TEST_CASE("model: stories260K loads from every form with the same weights", "[train][model]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
     CTSCOPE_REQUIRE_SHARED("models/stories260K-f32.gguf");
     torch::NoGradGuard noGrad;
-    const LlamaModel bin(loadLlamaWeights(*openCheckpoint(test::sharedPath(test::kStoriesBin))));
+    const LlamaModel bin(loadLlamaWeights(*openCheckpoint(test::storiesBin())));
     const LlamaModel gguf(loadLlamaWeights(*openCheckpoint(test::sharedPath("models/stories260K-f32.gguf"))));
     CHECK(bin.weights().tiedHead);
     CHECK(bin.config().ropeLayout == RopeLayout::Interleaved);

@@ -1,5 +1,6 @@
 // The sweep on the real stories260K: every arm learns Shakespeare, the prefix
-// cache changes no number, a cancelled sweep keeps its finished lines.
+// cache changes no number, a cancelled sweep keeps its finished lines. Only
+// the shipped example and excerpt are used: these tests never skip.
 #include <catch2/catch.hpp>
 
 #include "core/format/checkpoint.h"
@@ -23,7 +24,7 @@ struct Fixture {
 
 Fixture load() {
     Fixture f;
-    f.ckpt = openCheckpoint(test::sharedPath(test::kStoriesBin));
+    f.ckpt = openCheckpoint(test::storiesBin());
     AnalysisOptions ao;
     ao.useCache = false;
     ao.keepBases = true;
@@ -33,7 +34,7 @@ Fixture load() {
 
 FinetuneOptions smallSweep() {
     FinetuneOptions o;
-    o.dataFile = test::sharedPath(test::kShakespeare);
+    o.dataFile = test::shakespeareExcerpt();
     o.steps = 3;
     o.seq = 64;
     o.batch = 4;
@@ -54,8 +55,6 @@ size_t countLines(const std::string& path) {
 } // namespace
 
 TEST_CASE("sweep: every arm lowers held-out loss of stories260K on Shakespeare", "[train][sweep]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    CTSCOPE_REQUIRE_SHARED(test::kShakespeare);
     const Fixture f = load();
     FinetuneOptions o = smallSweep();
     o.ks = {8};
@@ -93,8 +92,6 @@ TEST_CASE("sweep: every arm lowers held-out loss of stories260K on Shakespeare",
 }
 
 TEST_CASE("sweep: the prefix cache changes no number", "[train][sweep]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    CTSCOPE_REQUIRE_SHARED(test::kShakespeare);
     const Fixture f = load();
     FinetuneOptions o = smallSweep();
     o.arms = {Arm::Amp, Arm::Full};
@@ -116,8 +113,6 @@ TEST_CASE("sweep: the prefix cache changes no number", "[train][sweep]") {
 }
 
 TEST_CASE("sweep: cancelling mid-run keeps every finished metrics line", "[train][sweep][cancel]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    CTSCOPE_REQUIRE_SHARED(test::kShakespeare);
     const Fixture f = load();
     FinetuneOptions o = smallSweep();
     o.arms = {Arm::Full, Arm::Amp};
@@ -144,8 +139,6 @@ TEST_CASE("sweep: cancelling mid-run keeps every finished metrics line", "[train
 }
 
 TEST_CASE("sweep: a stop before the first step returns at once", "[train][sweep][cancel]") {
-    CTSCOPE_REQUIRE_SHARED(test::kStoriesBin);
-    CTSCOPE_REQUIRE_SHARED(test::kShakespeare);
     const Fixture f = load();
     SweepCallbacks cb;
     cb.shouldStop = [] { return true; };

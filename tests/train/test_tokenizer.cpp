@@ -25,7 +25,6 @@ const std::vector<std::string> kGoldenText = {
 TEST_CASE("tokenizer: SentencePiece .model matches libsentencepiece's ids", "[train][tokenizer]") {
     // Expected ids were produced by libsentencepiece 0.1.97 (Encode) from the
     // same model files, in a process without LibTorch.
-    CTSCOPE_REQUIRE_SHARED("models/stories260K/tok512.model");
     const std::vector<std::vector<int>> tok512 = {
         {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426},
         {410, 453, 315, 356, 410, 457, 275, 417, 451, 302, 467, 13,  445, 411, 431, 414, 276, 382, 282, 420, 414,
@@ -33,7 +32,7 @@ TEST_CASE("tokenizer: SentencePiece .model matches libsentencepiece's ids", "[tr
         {410, 457, 412, 431, 485, 297, 412, 198, 178, 360, 410, 233, 154, 168, 233, 159, 175, 410, 507, 410, 243,
          162, 155, 131, 410, 444},
     };
-    auto t = openTokenizerFile(sharedPath("models/stories260K/tok512.model"));
+    auto t = openTokenizerFile(test::storiesTokenizer("tok512.model"));  // shipped: never skips
     CHECK(t->kind() == "sentencepiece");
     CHECK(t->vocabSize() == 512);
     for (size_t i = 0; i < kGoldenText.size(); ++i) CHECK(t->encode(kGoldenText[i]) == tok512[i]);
@@ -50,11 +49,10 @@ TEST_CASE("tokenizer: SentencePiece .model matches libsentencepiece's ids", "[tr
 }
 
 TEST_CASE("tokenizer: .model, tokenizer.bin and GGUF vocabulary agree on stories", "[train][tokenizer]") {
-    CTSCOPE_REQUIRE_SHARED("models/stories260K/tok512.bin");
     CTSCOPE_REQUIRE_SHARED("models/stories260K-f32.gguf");
     CTSCOPE_REQUIRE_SHARED(test::kStoriesSample);
-    auto sp = openTokenizerFile(sharedPath("models/stories260K/tok512.model"));
-    auto bin = openTokenizerFile(sharedPath("models/stories260K/tok512.bin"));
+    auto sp = openTokenizerFile(test::storiesTokenizer("tok512.model"));
+    auto bin = openTokenizerFile(test::storiesTokenizer("tok512.bin"));
     auto gguf = openCheckpoint(sharedPath("models/stories260K-f32.gguf"));
     auto gt = openTokenizer(gguf->tokenizer(), gguf->config(), {}, gguf->path());
     CHECK(bin->kind() == "llama2c");

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the training tests: small random Llama weights and the
-// real stories260K checkpoint.
+// real stories260K checkpoint (shipped in resources/examples).
 #include "core/format/checkpoint.h"
 #include "core/train/llama_model.h"
 #include "test_paths.h"
@@ -53,8 +53,14 @@ inline LlamaWeights randomWeights(const ModelConfig& c, uint64_t seed, bool tied
     return w;
 }
 
-inline const char* kStoriesBin = "models/stories260K/stories260K.bin";
+/// The shipped stories260K (byte-identical to ../shared/models/stories260K/).
+inline std::string storiesBin() { return examplePath("stories260K/stories260K.bin"); }
+/// Its shipped tokenizers: "tok512.model" or "tok512.bin".
+inline std::string storiesTokenizer(const std::string& name) { return examplePath("stories260K/" + name); }
+/// The shipped first 199,994 bytes of Tiny Shakespeare (a prefix of
+/// ../shared/data/tinyshakespeare.txt).
+inline std::string shakespeareExcerpt() { return examplePath("shakespeare_excerpt.txt"); }
+/// TinyStories documents: only in ../shared (relative to sharedDir()).
 inline const char* kStoriesSample = "data/tinystories_sample.txt";
-inline const char* kShakespeare = "data/tinyshakespeare.txt";
 
 } // namespace ctscope::test

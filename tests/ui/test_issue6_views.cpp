@@ -59,11 +59,10 @@ LoadedModelPtr demoModel() {
     return m;
 }
 
-/// stories260K from ../shared, or null when it is absent.
+/// stories260K as shipped in resources/examples (present in every checkout).
 LoadedModelPtr storiesModel() {
-    static LoadedModelPtr m = test::haveShared("models/stories260K-hf")
-                                  ? loadModel(test::sharedPath("models/stories260K-hf"), QStringLiteral("stories260K"))
-                                  : nullptr;
+    static LoadedModelPtr m =
+        loadModel(test::examplePath("stories260K/stories260K.bin"), QStringLiteral("stories260K"));
     return m;
 }
 
@@ -216,13 +215,12 @@ TEST_CASE("frontier view shows compressionFrontier's rows (demo)", "[ui][issue6]
 
 TEST_CASE("frontier view shows compressionFrontier's rows (stories260K)", "[ui][issue6]") {
     test::uiApp();
-    CTSCOPE_REQUIRE_SHARED("models/stories260K-hf");
     checkFrontier(storiesModel(), QStringLiteral("issue6_frontier_stories260K"));
 }
 
 TEST_CASE("budget view follows the τ slider and the fixed-K rule live", "[ui][issue6]") {
     test::uiApp();
-    const LoadedModelPtr model = storiesModel() ? storiesModel() : demoModel();
+    const LoadedModelPtr model = storiesModel();
     const SpectralAnalysis& a = model->analysis;
     BudgetView view;
     auto tester = testerFor(view.tableModel());
@@ -338,12 +336,7 @@ TEST_CASE("overlay view draws every checkpoint in every plot", "[ui][issue6]") {
     view.resize(1200, 760);
     CHECK(view.checkpointCount() == 0);
     view.addModel(demoModel());
-    const LoadedModelPtr second = storiesModel();
-    if (second)
-        view.addModel(second);
-    else
-        view.addCheckpoint(QStringLiteral("demo (again)"),
-                           std::shared_ptr<const SpectralAnalysis>(demoModel(), &demoModel()->analysis));
+    view.addModel(storiesModel());
     REQUIRE(view.checkpointCount() == 2);
     const QString names[] = {view.checkpoints()[0].name, view.checkpoints()[1].name};
     for (QCustomPlot* plot : {view.prPlot(), view.k90Plot(), view.energyPlot()}) {

@@ -15,6 +15,7 @@
 #include "ui/message_bar.h"
 #include "ui/model_panel.h"
 #include "ui/model_table_model.h"
+#include "ui/plot_style.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
 
@@ -27,6 +28,8 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 
+#include <climits>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -36,7 +39,12 @@ using namespace ctscope::ui;
 
 namespace {
 
-const char* kStoriesHf = "models/stories260K-hf";
+/// The shipped stories260K (present in every checkout).
+QString storiesPath() { return QString::fromStdString(test::examplePath("stories260K/stories260K.bin")); }
+/// Independent float64 figures of the shipped .bin (tests/data/reference_examples/make_reference.py).
+QString referenceSpectra() {
+    return QString::fromStdString(test::sourcePath("tests/data/reference_examples/stories260K_bin_spectra.json"));
+}
 
 AnalysisOptions testAnalysisOptions(const test::TempDir& cache) {
     AnalysisOptions o;
@@ -59,17 +67,108 @@ std::vector<double> graphValues(QCPGraph* g) {
     return v;
 }
 
+/// Pixels of `image` inside `area` within `tolerance` (per channel) of `colour`.
+int pixelsNear(const QImage& image, const QRect& area, const QColor& colour, int tolerance = 40) {
+    int n = 0;
+    const QRect r = area.intersected(image.rect());
+    for (int y = r.top(); y <= r.bottom(); ++y)
+        for (int x = r.left(); x <= r.right(); ++x) {
+            const QColor c = image.pixelColor(x, y);
+            n += std::abs(c.red() - colour.red()) <= tolerance && std::abs(c.green() - colour.green()) <= tolerance &&
+                 std::abs(c.blue() - colour.blue()) <= tolerance;
+        }
+    return n;
+}
+
+/// The data area of `plot` in the coordinates of `window`'s screenshot.
+QRect dataArea(QCustomPlot* plot, QWidget* window) {
+    const QRect inPlot = plot->axisRect()->rect();
+    return QRect(plot->mapTo(window, inPlot.topLeft()), inPlot.size());
+}
+
+/// What a person sees on the Spectrum tab with nothing selected, against the
+/// analysis: one curve per matrix of the first layer plus the embedding, each
+/// in its type's colour and visible in the screenshot, log–log axes whose
+/// ranges hold σ at i = 1 … rank.
+void checkSpectrumAsSeen(SpectrumView* view, const SpectralAnalysis& a, const QImage& shot, QWidget* window) {
+    int firstLayer = INT_MAX;
+    for (const MatrixResult& m : a.matrices)
+        if (m.layer >= 0) firstLayer = std::min(firstLayer, m.layer);
+    std::vector<const MatrixResult*> expected;
+    for (const MatrixResult& m : a.matrices)
+        if (m.layer == firstLayer || m.layer < 0) expected.push_back(&m);
+    QCustomPlot* plot = view->plot();
+    REQUIRE(plot->graphCount() == static_cast<int>(expected.size()));
+    std::set<std::pair<QRgb, int>> pens;  // colour and dash: embed and head share a grey
+    size_t rank = 0;
+    double minSigma = INFINITY, maxSigma = 0;
+    for (int i = 0; i < plot->graphCount(); ++i) {
+        const MatrixResult& m = *expected[static_cast<size_t>(i)];
+        INFO("curve " << i << ": " << plot->graph(i)->name().toStdString());
+        CHECK(plot->graph(i)->name().startsWith(m.layer >= 0 ? QStringLiteral("L%1 ").arg(m.layer) : QString()));
+        CHECK(plot->graph(i)->pen().color() == PlotStyle::typeColor(m.type));
+        CHECK(plot->graph(i)->pen().style() == PlotStyle::typePen(m.type).style());
+        pens.insert({plot->graph(i)->pen().color().rgb(), static_cast<int>(plot->graph(i)->pen().style())});
+        CHECK(plot->legend->hasItemWithPlottable(plot->graph(i)));
+        size_t positive = 0;
+        for (double s : m.singularValues)
+            if (s > 0) {
+                ++positive;
+                minSigma = std::min(minSigma, s);
+                maxSigma = std::max(maxSigma, s);
+            }
+        CHECK(plot->graph(i)->dataCount() == static_cast<int>(positive));
+        rank = std::max(rank, m.singularValues.size());
+        // Drawn: the type's colour shows in the data area (grey embed aside: grids are grey too).
+        if (m.type != Role::Embed) CHECK(pixelsNear(shot, dataArea(plot, window), PlotStyle::typeColor(m.type)) >= 10);
+    }
+    std::set<MatrixType> types;
+    for (const MatrixResult* m : expected) types.insert(m->type);
+    CHECK(pens.size() == types.size());  // one look per type drawn
+    CHECK(plot->legend->visible());
+    CHECK(plot->xAxis->scaleType() == QCPAxis::stLogarithmic);
+    CHECK(plot->yAxis->scaleType() == QCPAxis::stLogarithmic);
+    CHECK(plot->xAxis->range().lower <= 1.0);
+    CHECK(plot->xAxis->range().lower > 0.0);
+    CHECK(plot->xAxis->range().upper >= static_cast<double>(rank));
+    CHECK(plot->xAxis->range().upper <= 2.0 * static_cast<double>(rank));
+    CHECK(plot->yAxis->range().lower <= minSigma);
+    CHECK(plot->yAxis->range().upper >= maxSigma);
+    CHECK(plot->yAxis->range().upper <= 10 * maxSigma);
+}
+
+/// The K-variance tab: the universal curve E(K) at K = 1 … d and one curve
+/// per type, on a log K axis holding 1 … d and a linear 0 … 1 energy axis.
+void checkEnergyAsSeen(EnergyView* view, const SpectralAnalysis& a, const QImage& shot, QWidget* window) {
+    QCustomPlot* plot = view->plot();
+    REQUIRE(view->universalCurve());
+    CHECK(view->universalCurve()->dataCount() == a.dModel);
+    CHECK(graphValues(view->universalCurve()).back() == Approx(1.0).margin(1e-9));
+    for (const TypeResult& t : a.types) {
+        INFO(roleName(t.type));
+        REQUIRE(view->curveFor(t.type));
+        CHECK(view->curveFor(t.type)->dataCount() == static_cast<int>(t.spectrum.energy.size()));
+        if (t.type != Role::Embed) CHECK(pixelsNear(shot, dataArea(plot, window), PlotStyle::typeColor(t.type)) >= 10);
+    }
+    CHECK(pixelsNear(shot, dataArea(plot, window), Qt::black, 30) >= 20);  // the thick black universal curve
+    CHECK(plot->xAxis->scaleType() == QCPAxis::stLogarithmic);
+    CHECK(plot->yAxis->scaleType() == QCPAxis::stLinear);
+    CHECK(plot->xAxis->range().lower <= 1.0);
+    CHECK(plot->xAxis->range().upper >= a.dModel);
+    CHECK(plot->yAxis->range().lower <= 0.0);
+    CHECK(plot->yAxis->range().upper >= 1.0);
+}
+
 }  // namespace
 
 TEST_CASE("opening stories260K: the table has 5 layers x 7 types plus embed, and the plots match the core", "[ui]") {
-    CTSCOPE_REQUIRE_SHARED(kStoriesHf);
     test::uiApp();
     test::TempDir cache;
     MainWindow w(quietWindow());
     w.analysisJob()->setOptions(testAnalysisOptions(cache));
     QAbstractItemModelTester tester(w.modelPanel()->tableModel(),
                                     QAbstractItemModelTester::FailureReportingMode::Fatal);
-    const QString path = QString::fromStdString(test::sharedPath(kStoriesHf));
+    const QString path = storiesPath();
     REQUIRE(openAndWait(w, path));
 
     ModelTableModel* table = w.modelPanel()->tableModel();
@@ -111,8 +210,14 @@ TEST_CASE("opening stories260K: the table has 5 layers x 7 types plus embed, and
         CHECK(v.front() == Approx(m.singularValues.front()).epsilon(1e-9));
     }
 
+    // Selecting rows drives the spectrum view.
+    auto* view = w.modelPanel()->tableView();
+    view->selectionModel()->select(w.modelPanel()->proxyModel()->index(3, 0),
+                                   QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    CHECK(spectrum->plot()->graphCount() == 1);
+
     // And the reference figures of an independent float64 computation.
-    QFile refFile(QString::fromStdString(test::sharedPath("models/stories260K-hf/reference_spectra.json")));
+    QFile refFile(referenceSpectra());
     REQUIRE(refFile.open(QIODevice::ReadOnly));
     const QJsonObject ref = QJsonDocument::fromJson(refFile.readAll()).object();
     const QJsonObject uni = ref.value(QStringLiteral("universal")).toObject();
@@ -125,12 +230,6 @@ TEST_CASE("opening stories260K: the table has 5 layers x 7 types plus embed, and
     const std::vector<double> qCurve = graphValues(energy->curveFor(Role::Q));
     CHECK(qCurve[7] ==
           Approx(qRef.value(QStringLiteral("r2_type")).toObject().value(QStringLiteral("8")).toDouble()).margin(1e-4));
-
-    // Selecting rows drives the spectrum view.
-    auto* view = w.modelPanel()->tableView();
-    view->selectionModel()->select(w.modelPanel()->proxyModel()->index(3, 0),
-                                   QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    CHECK(spectrum->plot()->graphCount() == 1);
 }
 
 TEST_CASE("a bad file shows the core's message and keeps the previous view", "[ui]") {
@@ -169,7 +268,6 @@ TEST_CASE("a bad file shows the core's message and keeps the previous view", "[u
 }
 
 TEST_CASE("cancelling an analysis stops it and keeps the previous view", "[ui]") {
-    CTSCOPE_REQUIRE_SHARED(kStoriesHf);
     test::uiApp();
     test::TempDir tmp;
     AnalysisJob job;
@@ -182,7 +280,7 @@ TEST_CASE("cancelling an analysis stops it and keeps the previous view", "[ui]")
     // Cancel from inside the first progress report: the core's callback then
     // returns false and the engine throws Cancelled.
     QObject::connect(&job, &AnalysisJob::progress, &job, [&job] { job.cancel(); });
-    job.request(QString::fromStdString(test::sharedPath(kStoriesHf)));
+    job.request(storiesPath());
     REQUIRE(test::waitUntil([&] { return cancelled.count() > 0; }));
     CHECK_FALSE(job.isBusy());
     REQUIRE(job.waitForIdle(60000));
@@ -196,7 +294,7 @@ TEST_CASE("cancelling an analysis stops it and keeps the previous view", "[ui]")
     w.analysisJob()->setOptions(o);
     REQUIRE(openAndWait(w, QStringLiteral("demo")));
     const LoadedModelPtr before = w.currentModel();
-    w.openPath(QString::fromStdString(test::sharedPath(kStoriesHf)));
+    w.openPath(storiesPath());
     w.analysisJob()->cancel();
     REQUIRE(w.analysisJob()->waitForIdle(60000));
     test::waitUntil([] { return false; }, 200);
@@ -236,9 +334,8 @@ TEST_CASE("screenshots of every view on stories260K and the demo", "[ui][screens
         QString name;
         QString path;
     };
-    QList<Case> cases{{QStringLiteral("demo"), QStringLiteral("demo")}};
-    if (test::haveShared(kStoriesHf))
-        cases.append({QStringLiteral("stories260K"), QString::fromStdString(test::sharedPath(kStoriesHf))});
+    const QList<Case> cases{{QStringLiteral("demo"), QStringLiteral("demo")},
+                            {QStringLiteral("stories260K"), storiesPath()}};
     for (const Case& c : cases) {
         REQUIRE(openAndWait(w, c.path));
         for (int tab = 0; tab < w.tabs()->count(); ++tab) {
@@ -246,7 +343,13 @@ TEST_CASE("screenshots of every view on stories260K and the demo", "[ui][screens
             test::waitUntil([] { return false; }, 150);  // queued replots
             const QString name = w.tabs()->tabText(tab).toLower().replace(QLatin1Char(' '), QLatin1Char('_'));
             const QString file = test::saveScreenshot(&w, c.name + QLatin1Char('_') + name);
-            CHECK(QImage(file).width() > 0);
+            const QImage shot(file);
+            REQUIRE(shot.size() == w.size());
+            INFO(c.name.toStdString() << ", tab " << name.toStdString());
+            if (w.tabs()->widget(tab) == w.spectrumView())
+                checkSpectrumAsSeen(w.spectrumView(), w.currentModel()->analysis, shot, &w);
+            else if (w.tabs()->widget(tab) == w.energyView())
+                checkEnergyAsSeen(w.energyView(), w.currentModel()->analysis, shot, &w);
         }
         // Publication exports of the analysis figures too, to look at.
         QString error;
