@@ -68,6 +68,11 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
     m_lora = new QCheckBox(tr("LoRA"), this);
     m_full->setToolTip(tr("Full fine-tuning: the baseline every efficiency is measured against"));
     m_amp->setToolTip(tr("Amplitude-only: train the coefficients on a frozen basis of K directions"));
+    m_residual = new QCheckBox(tr("residual"), this);
+    m_reconstruct = new QCheckBox(tr("reconstruct"), this);
+    m_residual->setToolTip(tr("W = W_res + S·B: starts from the unchanged model"));
+    m_reconstruct->setToolTip(tr("W = S·B: starts from the rank-K reconstruction, so small K must first win back "
+                                 "what the truncation lost (the K phase transition)"));
     m_steps = spin(this, 1, 100000, defaults.steps);
     m_seeds = spin(this, 1, 100, defaults.seeds);
     m_lrs = new QLineEdit(this);
@@ -86,6 +91,7 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("K list:"), m_ks);
     form->addRow(tr("Bases:"), row(this, {m_universal, m_type, m_random}));
     form->addRow(tr("Arms:"), row(this, {m_full, m_amp, m_lora}));
+    form->addRow(tr("Amp as:"), row(this, {m_residual, m_reconstruct}));
     form->addRow(tr("Steps:"), m_steps);
     form->addRow(tr("Seeds:"), m_seeds);
     form->addRow(tr("LR grid:"), m_lrs);
@@ -135,6 +141,12 @@ bool FinetuneForm::options(FinetuneOptions* out, QString* error) const {
     if (m_lora->isChecked()) o.arms.push_back(Arm::Lora);
     if (o.arms.empty()) return *error = tr("Choose at least one arm."), false;
     if (m_amp->isChecked() && o.bases.empty()) return *error = tr("The amp arm needs at least one basis."), false;
+    o.params.clear();
+    if (m_residual->isChecked()) o.params.push_back(AmpParam::Residual);
+    if (m_reconstruct->isChecked()) o.params.push_back(AmpParam::Reconstruct);
+    if (m_amp->isChecked() && o.params.empty())
+        return *error = tr("The amp arm needs a parametrisation: residual, reconstruct or both."), false;
+    if (o.params.empty()) o.params.push_back(AmpParam::Residual);  // unused without amp
     o.steps = m_steps->value();
     o.seeds = m_seeds->value();
     if (!parseDoubleList(m_lrs->text(), &o.lrGrid))
@@ -162,6 +174,9 @@ void FinetuneForm::setOptions(const FinetuneOptions& o) {
     m_full->setChecked(hasArm(Arm::Full));
     m_amp->setChecked(hasArm(Arm::Amp));
     m_lora->setChecked(hasArm(Arm::Lora));
+    const auto hasParam = [&](AmpParam p) { return std::find(o.params.begin(), o.params.end(), p) != o.params.end(); };
+    m_residual->setChecked(hasParam(AmpParam::Residual));
+    m_reconstruct->setChecked(hasParam(AmpParam::Reconstruct));
     m_steps->setValue(o.steps);
     m_seeds->setValue(o.seeds);
     m_seq->setValue(o.seq);
@@ -177,7 +192,8 @@ QVariantMap FinetuneForm::toMap() const {
             {QStringLiteral("lora"), m_lora->isChecked()}, {QStringLiteral("steps"), m_steps->value()},
             {QStringLiteral("seeds"), m_seeds->value()},   {QStringLiteral("lrs"), m_lrs->text()},
             {QStringLiteral("seq"), m_seq->value()},       {QStringLiteral("batch"), m_batch->value()},
-            {QStringLiteral("out"), m_out->text()}};
+            {QStringLiteral("out"), m_out->text()},        {QStringLiteral("residual"), m_residual->isChecked()},
+            {QStringLiteral("reconstruct"), m_reconstruct->isChecked()}};
 }
 
 void FinetuneForm::fromMap(const QVariantMap& map) {
@@ -205,6 +221,8 @@ void FinetuneForm::fromMap(const QVariantMap& map) {
     check("full", m_full);
     check("amp", m_amp);
     check("lora", m_lora);
+    check("residual", m_residual);
+    check("reconstruct", m_reconstruct);
 }
 
 QString FinetuneForm::outputDir() const { return m_out->text().trimmed(); }

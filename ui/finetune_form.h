@@ -1,7 +1,7 @@
 #pragma once
 /// The options of a fine-tuning sweep as a form: data file, trained blocks,
-/// K list, bases, arms, steps, seeds, learning-rate grid, sequence length,
-/// batch and output folder. Converts to FinetuneOptions with validation and
+/// K list, bases, arms, amp parametrisation (residual, reconstruct or both),
+/// steps, seeds, learning-rate grid, sequence length, batch and output folder. Converts to FinetuneOptions with validation and
 /// to/from a QVariantMap for QSettings. GUI thread only.
 #include "core/train/finetune_types.h"
 
@@ -43,6 +43,8 @@ private:
     QCheckBox* m_full = nullptr;
     QCheckBox* m_amp = nullptr;
     QCheckBox* m_lora = nullptr;
+    QCheckBox* m_residual = nullptr;
+    QCheckBox* m_reconstruct = nullptr;
     QSpinBox* m_steps = nullptr;
     QSpinBox* m_seeds = nullptr;
     QLineEdit* m_lrs = nullptr;

@@ -101,18 +101,7 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
     connect(m_run, &QPushButton::clicked, this, &FinetunePanel::run);
     connect(m_stop, &QPushButton::clicked, this, &FinetunePanel::stop);
     connect(open, &QPushButton::clicked, this, &FinetunePanel::chooseSweepFolder);
-    connect(m_job, &SweepJob::stepsAvailable, this, [this] {
-        const std::vector<StepMetrics> steps = m_job->takeSteps();
-        if (steps.empty()) return;
-        m_plots->addSteps(steps);
-        const StepMetrics& last = steps.back();
-        if (m_job->isRunning())
-            showStatus(tr("Running %1: step %2 of %3")
-                           .arg(QString::fromStdString(last.runId))
-                           .arg(last.step)
-                           .arg(last.totalSteps > 0 ? last.totalSteps
-                                                    : m_form->toMap().value(QStringLiteral("steps")).toInt()));
-    });
+    connect(m_job, &SweepJob::stepsAvailable, this, [this] { onSteps(m_job->takeSteps()); });
     connect(m_job, &SweepJob::runFinished, this, &FinetunePanel::onRunFinished);
     connect(m_job, &SweepJob::finished, this, &FinetunePanel::onFinished);
     connect(m_job, &SweepJob::message, m_log, &QPlainTextEdit::appendPlainText);
@@ -217,14 +206,13 @@ void FinetunePanel::run() {
     settings.setLastSweepDir(dir);
     m_followTimer->stop();
     m_runs = std::move(kept);
+    m_plan.clear();  // the engine writes this sweep's plan to sweep.json as it starts
     m_runModel->clear();
     m_plots->clear();
     m_log->clear();
     if (!m_runs.empty()) {  // resumed: the runs finished before are shown, and kept
-        const EfficiencyTable table = computeEfficiency(m_runs);
         m_plots->setRuns(m_runs);
-        m_plots->setEfficiency(table);
-        m_runModel->setRuns(m_runs, table);
+        showEfficiency(true);
         m_log->appendPlainText(tr("Resuming %1: %n run(s) already finished", nullptr, static_cast<int>(m_runs.size())).arg(dir));
     }
     emit runsChanged();
@@ -265,22 +253,47 @@ FinetunePanel::ExistingSweepChoice FinetunePanel::askAboutExistingSweep(const QS
     return ExistingSweepChoice::Cancel;
 }
 
+void FinetunePanel::onSteps(const std::vector<StepMetrics>& steps) {
+    if (steps.empty()) return;
+    m_plots->addSteps(steps);
+    const StepMetrics& last = steps.back();
+    if (isRunning())
+        showStatus(tr("Running %1: step %2 of %3")
+                       .arg(QString::fromStdString(last.runId))
+                       .arg(last.step)
+                       .arg(last.totalSteps > 0 ? last.totalSteps
+                                                : m_form->toMap().value(QStringLiteral("steps")).toInt()));
+}
+
+void FinetunePanel::showEfficiency(bool resetRuns) {
+    // While a sweep runs its sweep.json is re-read: it appears (or, on a
+    // resume, is rewritten) only once the engine has started.
+    if (!m_sweepDir.isEmpty() && (m_plan.empty() || isRunning())) {
+        std::vector<PlannedGrid> plan = readSweepPlan(m_sweepDir.toStdString());
+        if (!plan.empty()) m_plan = std::move(plan);
+    }
+    m_table = computeEfficiency(m_runs, m_plan);
+    m_plots->setEfficiency(m_table);
+    if (resetRuns)
+        m_runModel->setRuns(m_runs, m_table);
+    else
+        m_runModel->setEfficiency(m_table);
+}
+
 void FinetunePanel::onRunFinished(const RunResult& run) {
     m_runs.push_back(run);
     m_runModel->addRun(run);
-    const EfficiencyTable table = computeEfficiency(m_runs);
-    m_runModel->setEfficiency(table);
-    m_plots->setEfficiency(table);
+    showEfficiency(false);
     emit runsChanged();
 }
 
 void FinetunePanel::onFinished(const SweepResult& result) {
-    setRunning(false);
     // The engine's list is authoritative (it may include runs whose
-    // callbacks were still queued when the sweep ended).
+    // callbacks were still queued when the sweep ended); the table is
+    // recomputed here as for a reopened folder, so both look the same.
     m_runs = result.runs;
-    m_runModel->setRuns(m_runs, result.efficiency);
-    m_plots->setEfficiency(result.efficiency);
+    showEfficiency(true);
+    setRunning(false);
     m_runView->resizeColumnsToContents();
     emit runsChanged();
     showStatus(
@@ -298,16 +311,16 @@ bool FinetunePanel::openSweepFolder(const QString& dir) {
         SweepFolder folder = readSweepFolder(dir.toStdString());
         for (const std::string& w : folder.warnings) m_log->appendPlainText(QString::fromStdString(w));
         m_runs = std::move(folder.runs);
+        m_sweepDir = dir;
+        m_plan = readSweepPlan(dir.toStdString());
         m_plots->clear();
         m_plots->setRuns(m_runs);
-        m_plots->setEfficiency(folder.efficiency);
-        m_runModel->setRuns(m_runs, folder.efficiency);
+        showEfficiency(true);
         m_runView->resizeColumnsToContents();
     } catch (const std::exception& e) {
         emit errorOccurred(QString::fromStdString(e.what()));
         return false;
     }
-    m_sweepDir = dir;
     Settings().setLastSweepDir(dir);
     emit runsChanged();
     // A sweep spread over shards (Slurm array tasks, several terminals) is
@@ -336,10 +349,9 @@ void FinetunePanel::followShards() {
     } catch (const std::exception&) {
         return;  // a shard mid-write: the next tick reads it whole
     }
-    const EfficiencyTable table = computeEfficiency(m_runs);
+    m_plan = readSweepPlan(m_sweepDir.toStdString());
     m_plots->setRuns(m_runs);
-    m_plots->setEfficiency(table);
-    m_runModel->setRuns(m_runs, table);
+    showEfficiency(true);
     emit runsChanged();
     showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
                    .arg(m_sweepDir));

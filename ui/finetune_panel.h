@@ -54,6 +54,11 @@ public:
     QString status() const;
     /// Finished runs of the sweep shown (running, finished or reopened).
     const std::vector<RunResult>& runs() const { return m_runs; }
+    /// The efficiency table every view shows: computeEfficiency() of runs()
+    /// against the plan in the sweep folder's sweep.json (points whose grid
+    /// is not all in are provisional). The same for a sweep run here, one
+    /// run from the command line and one reopened from its folder.
+    const EfficiencyTable& efficiency() const { return m_table; }
     /// True while a reopened sweep of shards is followed as it grows.
     bool isFollowingShards() const;
 
@@ -68,6 +73,14 @@ public slots:
     bool openSweepFolder(const QString& dir);
     void chooseSweepFolder();
 
+public:
+    /// What the sweep job's signals call, in this order per run: step
+    /// records as they arrive, then the finished run (tests drive the panel
+    /// with data through them). Plain functions, not slots: moc must not
+    /// register RunResult before sweep_job.h declares it.
+    void onSteps(const std::vector<StepMetrics>& steps);
+    void onRunFinished(const RunResult& run);
+
 signals:
     void errorOccurred(const QString& message);
     void runningChanged(bool running);
@@ -78,7 +91,9 @@ private:
     enum class ExistingSweepChoice { Resume, MoveAside, Cancel };
     ExistingSweepChoice askAboutExistingSweep(const QString& dir, const ExistingSweep& existing);
     void followShards();
-    void onRunFinished(const RunResult& run);
+    /// Recomputes m_table from m_runs and shows it in the plots and the
+    /// Runs table (`resetRuns`: the table's rows are replaced by m_runs).
+    void showEfficiency(bool resetRuns);
     void onFinished(const SweepResult& result);
     void setRunning(bool running);
     void showStatus(const QString& text);
@@ -94,6 +109,8 @@ private:
     QLabel* m_status = nullptr;
     SweepJob* m_job = nullptr;
     std::vector<RunResult> m_runs;
+    std::vector<PlannedGrid> m_plan;  ///< from sweep.json; empty: inferred from the runs
+    EfficiencyTable m_table;
     QString m_sweepDir;
     QTimer* m_followTimer = nullptr;
     std::string m_followSignature;

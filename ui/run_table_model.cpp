@@ -28,11 +28,9 @@ QString RunTableModel::armLabel(const RunSpec& spec) {
 }
 
 double RunTableModel::runEfficiency(const RunResult& run, const EfficiencyTable& table) {
-    if (!table.baselineLearns || !run.completed) return std::nan("");
-    const double l0 = std::isfinite(run.startLoss) ? run.startLoss : table.l0;
-    const double denom = l0 - table.fullMean;
-    if (!std::isfinite(denom) || denom <= 0 || !std::isfinite(run.finalLoss)) return std::nan("");
-    return (l0 - run.finalLoss) / denom;
+    // Core's definition, so that the table, the plot and summary.csv agree
+    // (a reconstruct run starts above L₀ but is measured from L₀ too).
+    return ctscope::runEfficiency(run, table);
 }
 
 void RunTableModel::setRuns(std::vector<RunResult> runs, const EfficiencyTable& table) {
@@ -128,12 +126,16 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
     if (role == Qt::DisplayRole) {
         static const char* names[] = {"Arm",       "Basis",       "K / rank",       "Seed",      "LR",
-                                      "Trainable", "Held-out L₀", "Held-out final", "Efficiency"};
+                                      "Trainable", "Held-out start", "Held-out final", "Efficiency"};
         return QString::fromUtf8(names[section]);
     }
     if (role == Qt::ToolTipRole && section == Efficiency)
-        return QStringLiteral("(L₀ − L_run) / (L₀ − L_full): 100% matches full fine-tuning, 0% learns nothing");
-    if (role == Qt::ToolTipRole && (section == StartLoss || section == FinalLoss))
+        return QStringLiteral("(L₀ − L_run) / (L₀ − L_full), L₀ the unchanged model's held-out loss (a reconstruct "
+                              "run is measured from it too): 100% matches full fine-tuning, 0% learns nothing");
+    if (role == Qt::ToolTipRole && section == StartLoss)
+        return QStringLiteral("Held-out next-token loss of this run before step 1, nats/token (a reconstruct run "
+                              "starts from the rank-K reconstruction)");
+    if (role == Qt::ToolTipRole && section == FinalLoss)
         return QStringLiteral("Held-out next-token loss, nats/token");
     return {};
 }

@@ -1,8 +1,9 @@
 #pragma once
 /// The runs of a fine-tuning sweep, one row each: arm, basis, K, seed, lr,
 /// trainable parameters, held-out loss before and after, and efficiency
-/// (L₀ − L_run) / (L₀ − L_full) against the sweep's baseline. Sort with a
-/// QSortFilterProxyModel on kSortRole. GUI thread only.
+/// (L₀ − L_run) / (L₀ − L_full) against the sweep's baseline, computed by
+/// core's runEfficiency() (the same numbers as summary.csv and the plot).
+/// Sort with a QSortFilterProxyModel on kSortRole. GUI thread only.
 #include "core/report/efficiency.h"
 #include "core/train/finetune_types.h"
 
@@ -27,7 +28,8 @@ public:
     void clear();
     const std::vector<RunResult>& runs() const { return m_runs; }
 
-    /// Efficiency of one run as a fraction, NaN when undefined.
+    /// Efficiency of one run as a fraction, NaN when undefined: core's
+    /// ctscope::runEfficiency().
     static double runEfficiency(const RunResult& run, const EfficiencyTable& table);
     /// "full", "amp · universal", "LoRA" …: the label used in legends too.
     static QString armLabel(const RunSpec& spec);

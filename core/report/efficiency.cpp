@@ -1,9 +1,15 @@
 #include "core/report/efficiency.h"
 
+#include "core/report/metrics_io.h"
+#include "core/report/sweep_record.h"
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <tuple>
 
 namespace ctscope {
@@ -46,6 +52,46 @@ struct LrGroup {
     }
 };
 
+bool sameLr(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b)); }
+
+/// The grid each arm key needs, from the plan or, without one, from the runs.
+std::map<ArmKey, PlannedGrid> gridsFor(const std::vector<RunResult>& runs, const std::vector<PlannedGrid>& plan) {
+    std::map<ArmKey, PlannedGrid> grids;
+    if (!plan.empty()) {
+        for (const PlannedGrid& g : plan) grids[keyOf(g.spec)] = g;
+        return grids;
+    }
+    std::map<int, std::set<double>> lrsOfKind;
+    int seeds = 0;
+    for (const RunResult& r : runs) {
+        lrsOfKind[static_cast<int>(r.spec.arm)].insert(r.spec.lr);
+        seeds = std::max(seeds, r.spec.seed + 1);
+    }
+    for (const RunResult& r : runs) {
+        PlannedGrid& g = grids[keyOf(r.spec)];
+        g.spec = r.spec;
+        const auto& lrs = lrsOfKind[static_cast<int>(r.spec.arm)];
+        g.lrs.assign(lrs.begin(), lrs.end());
+        g.seeds = seeds;
+    }
+    return grids;
+}
+
+/// Completed runs of `grid` (each planned lr × seed counted once).
+int doneIn(const PlannedGrid& grid, const std::vector<RunResult>& runs) {
+    const ArmKey key = keyOf(grid.spec);
+    int done = 0;
+    for (double lr : grid.lrs)
+        for (int seed = 0; seed < grid.seeds; ++seed) {
+            const bool found = std::any_of(runs.begin(), runs.end(), [&](const RunResult& r) {
+                return r.completed && std::isfinite(r.finalLoss) && r.spec.seed == seed && sameLr(r.spec.lr, lr) &&
+                       keyOf(r.spec) == key;
+            });
+            done += found ? 1 : 0;
+        }
+    return done;
+}
+
 std::string fmt(double v) {
     std::ostringstream o;
     o.precision(4);
@@ -55,7 +101,16 @@ std::string fmt(double v) {
 
 } // namespace
 
-EfficiencyTable computeEfficiency(const std::vector<RunResult>& runs) {
+double runEfficiency(const RunResult& run, const EfficiencyTable& table) {
+    if (!table.baselineLearns || !run.completed || !std::isfinite(run.finalLoss)) return kNaN;
+    const double gain = table.l0 - table.fullMean;
+    if (!std::isfinite(gain) || gain <= 0) return kNaN;
+    return (table.l0 - run.finalLoss) / gain;
+}
+
+EfficiencyTable computeEfficiency(const std::vector<RunResult>& runs) { return computeEfficiency(runs, {}); }
+
+EfficiencyTable computeEfficiency(const std::vector<RunResult>& runs, const std::vector<PlannedGrid>& plan) {
     // arm key → lr → runs (completed, finite final loss)
     std::map<ArmKey, std::map<double, LrGroup>> groups;
     std::map<ArmKey, RunSpec> specs;
@@ -119,7 +174,7 @@ EfficiencyTable computeEfficiency(const std::vector<RunResult>& runs) {
         for (const auto* r : g->runs) {
             s.push_back(r->startLoss);
             f.push_back(r->finalLoss);
-            if (t.baselineLearns) e.push_back((t.l0 - r->finalLoss) / gain);
+            if (t.baselineLearns) e.push_back(runEfficiency(*r, t));
         }
         row.startLoss = mean(s);
         row.finalLoss = mean(f);
@@ -129,7 +184,69 @@ EfficiencyTable computeEfficiency(const std::vector<RunResult>& runs) {
         row.spread = row.defined ? sampleStd(e) : kNaN;
         t.rows.push_back(row);
     }
+
+    // A point is final only when its whole grid is in, and the baseline's
+    // too (every efficiency divides by the baseline's mean).
+    const std::map<ArmKey, PlannedGrid> grids = gridsFor(runs, plan);
+    bool baselineComplete = false;
+    for (const auto& [key, grid] : grids)
+        if (std::get<0>(key) == static_cast<int>(Arm::Full)) {
+            const int planned = static_cast<int>(grid.lrs.size()) * grid.seeds;
+            baselineComplete = planned > 0 && doneIn(grid, runs) == planned;
+        }
+    for (EfficiencyRow& row : t.rows) {
+        const auto it = grids.find(keyOf(row.spec()));
+        if (it == grids.end()) continue;
+        row.runsPlanned = static_cast<int>(it->second.lrs.size()) * it->second.seeds;
+        row.runsDone = doneIn(it->second, runs);
+        row.complete = row.runsPlanned > 0 && row.runsDone == row.runsPlanned &&
+                       (row.arm == Arm::Full || baselineComplete);
+    }
     return t;
+}
+
+std::vector<PlannedGrid> readSweepPlan(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> candidates{dir};
+    std::error_code ec;
+    const fs::path shards = fs::path(dir) / "shards";
+    if (fs::is_directory(shards, ec)) {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(shards, ec)) names.push_back(e.path().string());
+        std::sort(names.begin(), names.end());
+        candidates.insert(candidates.end(), names.begin(), names.end());
+    }
+    for (const std::string& d : candidates) {
+        const auto j = readSweepJson(d);
+        if (!j || !j->contains("arms") || !(*j)["arms"].is_array()) continue;
+        std::vector<PlannedGrid> plan;
+        try {
+            int seeds = 1;
+            if (j->contains("options") && (*j)["options"].contains("seeds")) seeds = (*j)["options"]["seeds"].get<int>();
+            for (const auto& a : (*j)["arms"]) {
+                PlannedGrid g;
+                const auto arm = armFromName(a.value("arm", std::string()));
+                if (!arm) throw std::runtime_error("unknown arm");
+                g.spec.arm = *arm;
+                g.spec.k = a.value("k", 0);
+                g.spec.matchK = a.value("match_k", 0);
+                if (*arm == Arm::Amp) {
+                    const auto basis = basisFromName(a.value("basis", std::string()));
+                    const auto param = ampParamFromName(a.value("param", std::string()));
+                    if (!basis || !param) throw std::runtime_error("unknown basis or param");
+                    g.spec.basis = *basis;
+                    g.spec.param = *param;
+                }
+                g.lrs = a.value("lr_grid", std::vector<double>{});
+                g.seeds = std::max(1, seeds);
+                plan.push_back(g);
+            }
+        } catch (const std::exception&) {
+            continue;  // a record from another version: infer the grid instead
+        }
+        return plan;
+    }
+    return {};
 }
 
 } // namespace ctscope

@@ -164,6 +164,24 @@ TEST_CASE("the sweep form validates its fields", "[ui]") {
     FinetuneOptions again;
     REQUIRE(copy.options(&again, &error));
     CHECK(again.ks == out.ks);
+    // Parametrisation: residual, reconstruct or both; amp needs one.
+    CHECK(out.params == std::vector<AmpParam>{AmpParam::Residual});
+    o.params = {AmpParam::Residual, AmpParam::Reconstruct};
+    form.setOptions(o);
+    REQUIRE(form.options(&out, &error));
+    CHECK(out.params == std::vector<AmpParam>{AmpParam::Residual, AmpParam::Reconstruct});
+    copy.fromMap(form.toMap());
+    REQUIRE(copy.options(&again, &error));
+    CHECK(again.params == out.params);
+    o.params = {AmpParam::Reconstruct};
+    form.setOptions(o);
+    REQUIRE(form.options(&out, &error));
+    CHECK(out.params == std::vector<AmpParam>{AmpParam::Reconstruct});
+    o.params = {};
+    form.setOptions(o);
+    CHECK_FALSE(form.options(&out, &error));
+    CHECK(error.contains(QStringLiteral("parametrisation")));
+    o.params = {AmpParam::Residual};
     o.dataFile = "/nonexistent/text.txt";
     form.setOptions(o);
     CHECK_FALSE(form.options(&out, &error));
