@@ -1,5 +1,7 @@
 #include "ui/energy_view.h"
 
+#include "core/report/figure_builders_spectral.h"
+#include "ui/figure_renderer.h"
 #include "ui/plot_style.h"
 
 #include <qcustomplot.h>
@@ -42,79 +44,27 @@ QCPGraph* EnergyView::curveFor(MatrixType type) const {
     return nullptr;
 }
 
-QCPGraph* EnergyView::addCurve(const QString& name, const SpectrumStats& stats, const QPen& pen, bool emphasised) {
-    QVector<double> keys, values;
-    keys.reserve(static_cast<int>(stats.energy.size()));
-    values.reserve(static_cast<int>(stats.energy.size()));
-    for (size_t k = 0; k < stats.energy.size(); ++k) {
-        keys.append(static_cast<double>(k + 1));
-        values.append(stats.energy[k]);
-    }
-    QCPGraph* curve = m_plot->addGraph();
-    curve->setName(name);
-    curve->setPen(pen);
-    curve->setData(keys, values, true);
-
-    QCPGraph* marks = m_plot->addGraph();
-    marks->setName(name + QStringLiteral(" K50, K90"));
-    marks->setLineStyle(QCPGraph::lsNone);
-    const double size = emphasised ? 8 : 6;
-    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(pen.color(), 1.5), Qt::white, size));
-    QVector<double> mk, mv;
-    for (int k : {stats.k50, stats.k90}) {
-        if (k < 1 || k > static_cast<int>(stats.energy.size())) continue;
-        mk.append(k);
-        mv.append(stats.energy[static_cast<size_t>(k - 1)]);
-    }
-    marks->setData(mk, mv, true);
-    marks->removeFromLegend();
-    m_markers.append(qMakePair(curve, marks));
-
-    return curve;
-}
-
 void EnergyView::rebuild() {
-    m_plot->clearPlottables();
-    m_plot->clearItems();
     m_typeCurves.clear();
     m_markers.clear();
     m_universal = nullptr;
-
-    QCPAxis* x = m_plot->xAxis;
-    x->setLabel(tr("K (top basis directions)"));
-    m_plot->yAxis->setLabel(tr("Cumulative energy E(K)"));
-    PlotStyle::setLinearAxis(m_plot->yAxis);
-    const int d = m_model ? static_cast<int>(m_model->analysis.universal.energy.size()) : 64;
-    PlotStyle::setLog2Axis(x, std::max(d, 2));
-    PlotStyle::addHorizontalGuide(m_plot, m_plot->axisRect(), 0.5, QString());
-    PlotStyle::addHorizontalGuide(m_plot, m_plot->axisRect(), 0.9, QString());
-    PlotStyle::setGuideLabels(m_plot, {{0.5, QStringLiteral("50%")}, {0.9, QStringLiteral("90%")}});
-
-    if (m_model) {
-        const SpectralAnalysis& a = m_model->analysis;
-        if (m_perType->isChecked()) {
-            for (const TypeResult& t : a.types) {
-                QCPGraph* g = addCurve(PlotStyle::typeLabel(t.type), t.spectrum, PlotStyle::typePen(t.type), false);
-                m_typeCurves.append(qMakePair(t.type, g));
-            }
+    const SpectralAnalysis* a = m_model ? &m_model->analysis : nullptr;
+    m_figure = energyFigure(a, m_perType->isChecked(), m_model ? m_model->displayName().toStdString() : std::string());
+    const QVector<QCPAbstractPlottable*> drawn = FigureRenderer::render(m_figure, m_plot);
+    setFigureModel(m_plot, m_figure);
+    for (int i = 0; i < static_cast<int>(m_figure.series.size()); ++i) {
+        const FigureSeries& s = m_figure.series[static_cast<size_t>(i)];
+        QCPGraph* g = FigureRenderer::graphAt(drawn, i);
+        if (s.attachedTo >= 0) {
+            m_markers.append(qMakePair(FigureRenderer::graphAt(drawn, s.attachedTo), g));
+        } else if (s.style.key == "reference") {
+            m_universal = g;
+        } else if (const std::optional<Role> t = matrixTypeFromName(s.style.value)) {
+            m_typeCurves.append(qMakePair(*t, g));
         }
-        m_universal = addCurve(tr("universal"), a.universal, PlotStyle::referencePen(), true);
-        // The universal K50/K90 go in the subtitle: as labels beside the
-        // marks they collide with the other curves' marks.
-        PlotStyle::setTitle(m_plot, tr("Cumulative energy by matrix type"),
-                            tr("%1 · universal K50 = %2, K90 = %3")
-                                .arg(m_model->displayName())
-                                .arg(a.universal.k50)
-                                .arg(a.universal.k90));
-    } else {
-        PlotStyle::setTitle(m_plot, tr("Cumulative energy by matrix type"));
-        PlotStyle::setPlaceholder(m_plot, tr("Open a checkpoint (File ▸ Open) to see its energy curves"));
     }
-    m_plot->legend->setVisible(m_plot->graphCount() > 0);
-    PlotStyle::polishLegend(m_plot);
-    PlotStyle::setLegendColumns(m_plot, 5);
     applyHighlight();
-    resetView();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void EnergyView::applyHighlight() {
@@ -137,11 +87,6 @@ void EnergyView::applyHighlight() {
     }
 }
 
-void EnergyView::resetView() {
-    const int d = m_model ? static_cast<int>(m_model->analysis.universal.energy.size()) : 64;
-    m_plot->xAxis->setRange(0.85, std::max(d, 2) * 1.15);
-    m_plot->yAxis->setRange(0.0, 1.03);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-}
+void EnergyView::resetView() { FigureRenderer::applyRange(m_figure, m_plot); }
 
 }  // namespace ctscope::ui

@@ -33,7 +33,6 @@ public slots:
 
 private:
     void rebuild();
-    QCPGraph* addCurve(const QString& name, const SpectrumStats& stats, const QPen& pen, bool emphasised);
     void applyHighlight();
 
     LoadedModelPtr m_model;
@@ -41,6 +40,7 @@ private:
     QCustomPlot* m_plot = nullptr;
     QCheckBox* m_perType = nullptr;
     QCPGraph* m_universal = nullptr;
+    FigureModel m_figure;
     QList<QPair<MatrixType, QCPGraph*>> m_typeCurves;
     QList<QPair<QCPGraph*, QCPGraph*>> m_markers;  ///< curve → its K50/K90 markers
 };

@@ -185,7 +185,7 @@ void ExportDialog::accept() {
             if (error.isEmpty()) m_settings.setLastExportDir(QFileInfo(target()).absolutePath());
         } else {
             const Figure f = m_figures.value(m_figure->currentIndex());
-            if (FigureExport::write(f.plot, target(), chosen.first(), exportSize(), &error)) m_written << target();
+            if (FigureExport::write(f, target(), chosen.first(), exportSize(), &error)) m_written << target();
             m_settings.setLastExportDir(QFileInfo(target()).absolutePath());
         }
         for (const Figure& f : m_figures) f.plot->replot(QCustomPlot::rpQueuedReplot);

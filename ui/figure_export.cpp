@@ -242,9 +242,36 @@ bool FigureExport::writeCsv(QCustomPlot* plot, const QString& path, QString* err
     return writeText(path, PlotData::toCsv(PlotData::collect(plot)).toUtf8(), error);
 }
 
+QString FigureExport::csv(const Figure& figure) {
+    if (figure.model) return QString::fromStdString(figureCsv(*figure.model));
+    return PlotData::toCsv(PlotData::collect(figure.plot));
+}
+
+QJsonObject FigureExport::json(const Figure& figure) {
+    if (!figure.model) return PlotData::toJson(figure.id, figure.plot);
+    QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(figureJson(*figure.model))).object();
+    o.insert(QStringLiteral("id"), figure.id);
+    return o;
+}
+
+bool FigureExport::write(const Figure& figure, const QString& path, FigureFormat format, const ExportSize& size,
+                         QString* error) {
+    switch (format) {
+        case FigureFormat::Csv:
+            return writeText(path, csv(figure).toUtf8(), error);
+        case FigureFormat::Json: {
+            QJsonObject o = json(figure);
+            o.insert(QStringLiteral("id"), QFileInfo(path).completeBaseName());
+            return writeText(path, QJsonDocument(o).toJson(QJsonDocument::Indented), error);
+        }
+        default:
+            return write(figure.plot, path, format, size, error);
+    }
+}
+
 QJsonObject FigureExport::seriesJson(const QList<Figure>& figures) {
     QJsonArray arr;
-    for (const Figure& f : figures) arr.append(PlotData::toJson(f.id, f.plot));
+    for (const Figure& f : figures) arr.append(json(f));
     return QJsonObject{{QStringLiteral("generator"), QStringLiteral("ctscope")}, {QStringLiteral("figures"), arr}};
 }
 
@@ -260,7 +287,7 @@ QStringList FigureExport::writeAll(const QList<Figure>& figures, const QString& 
         for (FigureFormat format : formats) {
             if (format == FigureFormat::Json) continue;  // one document for all, below
             const QString path = out.filePath(f.id + QLatin1Char('.') + extension(format));
-            if (!write(f.plot, path, format, size, error)) return written;
+            if (!write(f, path, format, size, error)) return written;
             written.append(path);
         }
     }

@@ -4,19 +4,26 @@
 /// fonts keep their point size; plus CSV and JSON of exactly the plotted
 /// series. GUI thread only (QCustomPlot is not thread-safe); works headless
 /// on the offscreen platform.
+#include "core/report/figure.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+
 class QCustomPlot;
 
 namespace ctscope::ui {
 
-/// A figure a view offers for export. `id` is a file-name-safe stem.
+/// A figure a view offers for export. `id` is a file-name-safe stem. `model`
+/// is the core figure the plot was rendered from; CSV and JSON are written
+/// from it (from the plot's own series only for views not yet on the model).
 struct Figure {
     QString id;
     QCustomPlot* plot = nullptr;
+    std::shared_ptr<const FigureModel> model;
     bool operator==(const Figure& other) const { return id == other.id && plot == other.plot; }
 };
 
@@ -50,6 +57,14 @@ public:
     static bool writeSvg(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error = nullptr);
     static bool writePdf(QCustomPlot* plot, const QString& path, const ExportSize& size, QString* error = nullptr);
     static bool writeCsv(QCustomPlot* plot, const QString& path, QString* error = nullptr);
+    /// One figure in one format: PNG/SVG/PDF from the rendered plot, CSV and
+    /// JSON from the model when there is one.
+    static bool write(const Figure& figure, const QString& path, FigureFormat format, const ExportSize& size,
+                      QString* error = nullptr);
+    /// The figure's CSV: figureCsv(model), or the plot's series without a model.
+    static QString csv(const Figure& figure);
+    /// The figure's JSON object: figureJson(model) (id from the figure), or the plot's series.
+    static QJsonObject json(const Figure& figure);
 
     /// Writes every figure in every format into `dir` as `<id>.<ext>`, plus
     /// (when Json is among the formats) one `figures.json` holding every

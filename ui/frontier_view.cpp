@@ -1,5 +1,8 @@
 #include "ui/frontier_view.h"
 
+#include "core/report/figure_builders_spectral.h"
+#include "core/report/list_parse.h"
+#include "ui/figure_renderer.h"
 #include "ui/plot_style.h"
 #include "ui/value_table_view.h"
 
@@ -8,7 +11,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QRegularExpression>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QToolButton>
@@ -21,7 +23,7 @@ namespace ctscope::ui {
 namespace {
 
 // The papers quote the gain at K = 32; smaller models get their widest useful K.
-constexpr int kPaperK = 32;
+constexpr int kPaperK = 32;  // the group comparison's default K (frontierFigure quotes the gain there too)
 
 QString joinKs(const std::vector<int>& ks) {
     QStringList parts;
@@ -106,18 +108,10 @@ int FrontierView::groupK() const { return m_groupK->value(); }
 void FrontierView::setGroupK(int k) { m_groupK->setValue(std::clamp(k, m_groupK->minimum(), m_groupK->maximum())); }
 
 bool FrontierView::parseKs(const QString& text, std::vector<int>* ks, QString* bad) {
-    ks->clear();
-    static const QRegularExpression separators(QStringLiteral("[,;\\s]+"));
-    for (const QString& part : text.split(separators, Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int k = part.toInt(&ok);
-        if (!ok) {
-            if (bad) *bad = part;
-            return false;
-        }
-        ks->push_back(k);
-    }
-    return true;
+    std::string badPart;
+    const bool ok = parseIntList(text.toStdString(), ks, &badPart);
+    if (!ok && bad) *bad = QString::fromStdString(badPart);
+    return ok;
 }
 
 void FrontierView::applyKText() {
@@ -227,68 +221,12 @@ void FrontierView::rebuildGroups() {
 }
 
 void FrontierView::rebuildPlot() {
-    m_plot->clearPlottables();
-    m_plot->clearItems();
-    m_plot->xAxis->setLabel(tr("K (top basis directions)"));
-    m_plot->yAxis->setLabel(tr("Mean R²(K) over types"));
-    PlotStyle::setLinearAxis(m_plot->yAxis);
-    const int d = m_model ? std::max(2, m_model->analysis.dModel) : 64;
-    PlotStyle::setLog2Axis(m_plot->xAxis, d);
-    if (!m_model || m_model->analysis.types.empty()) {
-        PlotStyle::setTitle(m_plot, tr("Mean R² over types vs K"));
-        PlotStyle::setPlaceholder(m_plot, tr("Open a checkpoint to see its compression frontier"));
-        m_plot->legend->setVisible(false);
-        resetView();
-        return;
-    }
-    std::vector<int> all(static_cast<size_t>(m_model->analysis.dModel));
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i + 1);
-    const std::vector<FrontierRow> curve = compressionFrontier(m_model->analysis, all);
-    struct Series {
-        QString name;
-        QColor color;
-        double FrontierRow::*field;
-    };
-    // Same colours as the type comparison's R² bars: blue own basis, orange universal.
-    const Series series[] = {{tr("per-type basis"), PlotStyle::okabeIto(0), &FrontierRow::r2TypeMean},
-                             {tr("universal basis"), PlotStyle::okabeIto(4), &FrontierRow::r2UniversalMean}};
-    for (const Series& s : series) {
-        QVector<double> x, y, mx, my;
-        for (const FrontierRow& r : curve) {
-            x.append(r.k);
-            y.append(r.*(s.field));
-        }
-        for (const FrontierRow& r : m_rows) {
-            mx.append(r.k);
-            my.append(r.*(s.field));
-        }
-        QCPGraph* g = m_plot->addGraph();
-        g->setName(s.name);
-        g->setPen(QPen(s.color, 1.8));
-        g->setData(x, y, true);
-        QCPGraph* marks = m_plot->addGraph();
-        marks->setName(s.name + tr(" at the table's K"));
-        marks->setLineStyle(QCPGraph::lsNone);
-        marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(s.color, 1.4), Qt::white, 6));
-        marks->setData(mx, my, true);
-        marks->removeFromLegend();
-    }
-    QString sub = m_model->displayName();
-    const int k = std::min(kPaperK, m_model->analysis.dModel);
-    const std::vector<FrontierRow> at = compressionFrontier(m_model->analysis, {k});
-    if (!at.empty()) sub += tr(" · gain at K = %1: %2×").arg(k).arg(at.front().gain, 0, 'f', 2);
-    PlotStyle::setTitle(m_plot, tr("Mean R² over types vs K"), sub);
-    PlotStyle::setPlaceholder(m_plot, QString());
-    m_plot->legend->setVisible(true);
-    PlotStyle::polishLegend(m_plot);
-    resetView();
+    m_figure = frontierFigure(m_model ? &m_model->analysis : nullptr, m_ks,
+                              m_model ? m_model->displayName().toStdString() : std::string());
+    FigureRenderer::render(m_figure, m_plot);
+    setFigureModel(m_plot, m_figure);
 }
 
-void FrontierView::resetView() {
-    const int d = m_model ? std::max(2, m_model->analysis.dModel) : 64;
-    m_plot->xAxis->setRange(0.85, d * 1.15);
-    m_plot->yAxis->setRange(0.0, 1.03);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-}
+void FrontierView::resetView() { FigureRenderer::applyRange(m_figure, m_plot); }
 
 }  // namespace ctscope::ui

@@ -74,6 +74,7 @@ private:
     std::vector<int> m_ks;
     bool m_userKs = false;
     std::vector<FrontierRow> m_rows;
+    FigureModel m_figure;
     GroupComparison m_groups;
     QLineEdit* m_kEdit = nullptr;
     QSpinBox* m_groupK = nullptr;

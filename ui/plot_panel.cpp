@@ -39,8 +39,16 @@ QCustomPlot* PlotPanel::addPlot(const QString& id, QBoxLayout* layout, int stret
     connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent* e) { showHover(plot, e); });
     connect(plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { resetView(); });
     (layout ? layout : m_plotArea)->addWidget(plot, stretch);
-    m_figures.append(Figure{id, plot});
+    m_figures.append(Figure{id, plot, nullptr});
     return plot;
+}
+
+void PlotPanel::setFigureModel(QCustomPlot* plot, FigureModel model) {
+    for (Figure& f : m_figures) {
+        if (f.plot != plot) continue;
+        model.id = f.id.toStdString();
+        f.model = std::make_shared<const FigureModel>(std::move(model));
+    }
 }
 
 void PlotPanel::finishControls() {

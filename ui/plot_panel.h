@@ -34,6 +34,9 @@ protected:
     /// Creates a styled plot, registered for export as `id`, and adds it to
     /// `layout` (the plot area when null) with the given stretch.
     QCustomPlot* addPlot(const QString& id, QBoxLayout* layout = nullptr, int stretch = 1);
+    /// Records the core figure `plot` was rendered from, so that exports
+    /// write its CSV and JSON from the model.
+    void setFigureModel(QCustomPlot* plot, FigureModel model);
     /// Adds the "Reset view" button at the right end of the controls row.
     void finishControls();
 

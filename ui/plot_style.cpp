@@ -1,5 +1,8 @@
 #include "ui/plot_style.h"
 
+#include "core/report/figure_builders_spectral.h"
+#include "core/report/matrix_group.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -90,6 +93,21 @@ QPen PlotStyle::referencePen(double width) {
     return pen;
 }
 
+QColor PlotStyle::sequentialRamp(const QColor& base, double t) {
+    // One hue, lightness from light (t = 0) to dark (t = 1): ordered at a
+    // glance and still legible on white at the light end.
+    const double u = std::clamp(std::isfinite(t) ? t : 0.5, 0.0, 1.0);
+    float h = 0, s = 0, l = 0, a = 1;
+    base.getHslF(&h, &s, &l, &a);
+    const double light = 0.70 - 0.48 * u;
+    return QColor::fromHslF(h, std::max(0.6f, s), static_cast<float>(light));
+}
+
+double PlotStyle::rampPosition(double value, double lo, double hi) {
+    if (!(value > 0) || !(lo > 0) || !(hi > lo)) return 1.0;
+    return std::clamp(std::log2(value / lo) / std::log2(hi / lo), 0.0, 1.0);
+}
+
 QPen PlotStyle::seriesPen(int i, double width) {
     // Seven colours (no yellow), then the same colours dashed, then dotted.
     QPen pen(okabeIto(i % 7), width);
@@ -101,9 +119,9 @@ QPen PlotStyle::seriesPen(int i, double width) {
 
 QString PlotStyle::typeLabel(MatrixType t) { return QString::fromLatin1(roleName(t)); }
 
-bool PlotStyle::isAttention(MatrixType t) { return t == Role::Q || t == Role::K || t == Role::V || t == Role::O; }
+bool PlotStyle::isAttention(MatrixType t) { return isAttentionType(t); }
 
-bool PlotStyle::isMlp(MatrixType t) { return t == Role::Gate || t == Role::Up || t == Role::Down; }
+bool PlotStyle::isMlp(MatrixType t) { return isMlpType(t); }
 
 QFont PlotStyle::font(double pt, bool bold) {
     QFont f(QStringLiteral("DejaVu Sans"));
@@ -247,17 +265,30 @@ void PlotStyle::fitEfficiencyRange(QCustomPlot* plot, double maxK) {
 
 QCPGraph* PlotStyle::addEfficiencySeries(QCustomPlot* plot, const QString& name, const QPen& pen,
                                          const QVector<double>& k, const QVector<double>& efficiency,
-                                         const QVector<double>& err) {
+                                         const QVector<double>& err, bool hollow) {
     QCPGraph* g = plot->addGraph();
     g->setName(name);
     g->setPen(pen);
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), pen.color(), 5));
-    g->setData(k, efficiency);  // sorts by K: LoRA's matched K need not follow its rank order
+    // Hollow: white inside, so that a provisional point reads as unfinished.
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), hollow ? QColor(Qt::white) : pen.color(),
+                                       hollow ? 6 : 5));
+    // LoRA's matched K need not follow its rank order: sort the points and
+    // their errors together (error bars attach by index, not by key).
+    QVector<int> order(k.size());
+    for (int i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return k[a] < k[b]; });
+    QVector<double> keys, values, errors;
+    for (int i : order) {
+        keys.append(k[i]);
+        values.append(i < efficiency.size() ? efficiency[i] : std::nan(""));
+        errors.append(i < err.size() ? err[i] : 0.0);
+    }
+    g->setData(keys, values, true);
     auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
     bars->setName(name + QObject::tr(" ± s.d. over seeds"));
     bars->removeFromLegend();
     bars->setDataPlottable(g);
-    bars->setData(err);
+    bars->setData(errors);
     bars->setPen(QPen(pen.color(), 1.0));
     bars->setWhiskerWidth(5);
     return g;
@@ -364,17 +395,33 @@ QCPItemStraightLine* PlotStyle::addHorizontalGuide(QCustomPlot* plot, QCPAxisRec
 }
 
 QVector<int> PlotStyle::curvesToDraw(const QVector<int>& requested, int count, int maxCurves) {
-    QVector<int> out;
-    for (int i : requested)
-        if (i >= 0 && i < count) out.append(i);
-    if (out.size() > maxCurves) out.resize(maxCurves);
-    return out;
+    const std::vector<int> out = ctscope::curvesToDraw({requested.begin(), requested.end()}, count, maxCurves);
+    return QVector<int>(out.begin(), out.end());
 }
 
-bool PlotStyle::colourByType(const QVector<MatrixType>& types) {
-    std::set<int> distinct;
-    for (MatrixType t : types) distinct.insert(static_cast<int>(t));
-    return static_cast<int>(distinct.size()) == types.size();
+bool PlotStyle::colourByType(const QVector<MatrixType>& types) { return styleByType({types.begin(), types.end()}); }
+
+QPen PlotStyle::stylePen(const StyleKey& style, SeriesKind kind) {
+    const double width = style.emphasised ? 2.4 : 1.6;
+    const auto colourPen = [&](const QColor& c, double w) {
+        QPen pen(c, w);
+        pen.setCapStyle(Qt::FlatCap);
+        return pen;
+    };
+    if (style.key == "type") {
+        const std::optional<Role> t = matrixTypeFromName(style.value);
+        return t ? typePen(*t, style.emphasised ? 2.8 : 1.6) : seriesPen(0, width);
+    }
+    if (style.key == "series") return seriesPen(std::atoi(style.value.c_str()), width);
+    if (style.key == "reference") return referencePen();
+    // Blue for a type's own basis, orange for the universal one, in bars and curves alike.
+    if (style.key == "basis") return colourPen(okabeIto(style.value == "universal" ? 4 : 0), kind == SeriesKind::Line ? 1.8 : width);
+    if (style.key == "metric") return colourPen(okabeIto(style.value == "k90" ? 3 : 2), width);
+    return seriesPen(0, width);
+}
+
+QPen PlotStyle::guidePen(const StyleKey& style) {
+    return QPen(stylePen(style, SeriesKind::Bars).color().darker(115), 1.2, Qt::DashLine);
 }
 
 }  // namespace ctscope::ui

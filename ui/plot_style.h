@@ -5,6 +5,7 @@
 /// text), thin black axes, light grids and compact legends.
 /// All functions are for the GUI thread only.
 #include "core/format/tensor_role.h"
+#include "core/report/figure.h"
 
 #include <QColor>
 #include <QFont>
@@ -39,8 +40,21 @@ public:
     static QPen typePen(MatrixType t, double width = 1.6);
     /// Thick black: the universal basis / the full fine-tuning baseline.
     static QPen referencePen(double width = 2.4);
+    /// A sequential ramp in the hue of `base`: t = 0 light, t = 1 dark (for K
+    /// within a basis: small K light, large K dark).
+    static QColor sequentialRamp(const QColor& base, double t);
+    /// Where `value` sits between `lo` and `hi` on a log scale, in [0, 1]
+    /// (1 when the range is empty).
+    static double rampPosition(double value, double lo, double hi);
     /// A pen for the i-th of several overlaid series (colour, then dash).
     static QPen seriesPen(int i, double width = 1.6);
+    /// The one map from a figure series' semantic style key (core/report/figure.h)
+    /// to its pen: {"type", "q"} → typePen, {"series", "3"} → seriesPen(3),
+    /// {"reference", …} → referencePen, {"basis", "type"/"universal"} → blue/orange,
+    /// {"metric", "pr"/"k90"} → green/purple. Emphasised styles are thicker.
+    static QPen stylePen(const StyleKey& style, SeriesKind kind = SeriesKind::Line);
+    /// A dashed guide line in the colour of `style`.
+    static QPen guidePen(const StyleKey& style);
     /// The matrices to draw: `requested` without indices outside [0, count), cut to `maxCurves`.
     static QVector<int> curvesToDraw(const QVector<int>& requested, int count, int maxCurves);
     /// True when every curve has a type of its own, so curves are coloured by type
@@ -83,11 +97,12 @@ public:
     /// from −10 to 115 widened to every graph's values ± 15.
     static void fitEfficiencyRange(QCustomPlot* plot, double maxK);
     /// One efficiency-vs-K series: a line with circles in `pen`, and error
-    /// bars of ± `err` (s.d. over seeds) kept out of the legend. Points are
-    /// sorted by K.
+    /// bars of ± `err` (s.d. over seeds) kept out of the legend. Points and
+    /// their errors are sorted by K together (any input order). `hollow`:
+    /// open circles, for provisional points.
     static QCPGraph* addEfficiencySeries(QCustomPlot* plot, const QString& name, const QPen& pen,
                                          const QVector<double>& k, const QVector<double>& efficiency,
-                                         const QVector<double>& err);
+                                         const QVector<double>& err, bool hollow = false);
 
     /// A grey hint in the middle of an empty plot ("Open a checkpoint…");
     /// an empty `text` hides it. Survives nothing: clearItems() removes it.

@@ -36,11 +36,11 @@ public slots:
 
 private:
     void rebuild();
-    QVector<int> defaultSelection() const;
 
     LoadedModelPtr m_model;
     QVector<int> m_selection;
     QVector<int> m_shown;
+    FigureModel m_figure;
     QCustomPlot* m_plot = nullptr;
     QComboBox* m_scale = nullptr;
     QCheckBox* m_normalize = nullptr;

@@ -11,8 +11,6 @@
 class QLabel;
 class QSlider;
 class QSpinBox;
-class QCPBars;
-class QCPBarsGroup;
 
 namespace ctscope::ui {
 
@@ -35,19 +33,14 @@ public slots:
     void resetView() override;
 
 private:
-    struct Slot {
-        MatrixType type;
-        double position;
-    };
-    QList<Slot> layoutTypes() const;
     void rebuildStats();
     void rebuildR2();
 
     LoadedModelPtr m_model;
     QCustomPlot* m_statsPlot = nullptr;
     QCustomPlot* m_r2Plot = nullptr;
-    QCPBarsGroup* m_statsGroup = nullptr;
-    QCPBarsGroup* m_r2Group = nullptr;
+    FigureModel m_statsFigure;
+    FigureModel m_r2Figure;
     QSpinBox* m_kSpin = nullptr;
     QSlider* m_kSlider = nullptr;
     QLabel* m_summary = nullptr;
