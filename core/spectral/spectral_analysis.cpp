@@ -242,6 +242,21 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
 
 } // namespace
 
+SpectralAnalysis analysisShell(const Checkpoint& ckpt, const WeightInventory& inv) {
+    if (inv.dModel <= 0) throw FormatError(ckpt.path(), "cannot tell d_model: no embedding or matrix found");
+    if (inv.matrices.empty()) throw FormatError(ckpt.path(), "no weight matrices of the nine types found");
+    SpectralAnalysis out;
+    out.checkpointPath = ckpt.path();
+    out.checkpointFormat = ckpt.format();
+    out.synthetic = ckpt.synthetic();
+    out.config = ckpt.config();
+    out.dModel = inv.dModel;
+    out.tiedHead = inv.tiedHead;
+    out.skipped = inv.skipped;
+    out.matrices.resize(inv.matrices.size());
+    return out;
+}
+
 SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions& opts,
                                    const ProgressFn& progress) {
     auto report = [&](double f, const std::string& stage, const std::string& item) {
@@ -264,19 +279,8 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
     }
 
     WeightInventory inv = buildInventory(ckpt);
-    const int d = inv.dModel;
-    if (d <= 0) throw FormatError(ckpt.path(), "cannot tell d_model: no embedding or matrix found");
-    if (inv.matrices.empty()) throw FormatError(ckpt.path(), "no weight matrices of the nine types found");
-
-    SpectralAnalysis out;
-    out.checkpointPath = ckpt.path();
-    out.checkpointFormat = ckpt.format();
-    out.synthetic = ckpt.synthetic();
-    out.config = ckpt.config();
-    out.dModel = d;
-    out.tiedHead = inv.tiedHead;
-    out.skipped = inv.skipped;
-    out.matrices.resize(inv.matrices.size());
+    SpectralAnalysis out = analysisShell(ckpt, inv);
+    const int d = out.dModel;
 
     std::map<MatrixType, TypeAccumulator> acc;
     std::vector<int> ticket(inv.matrices.size());

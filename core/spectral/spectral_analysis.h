@@ -80,6 +80,14 @@ struct AnalysisOptions {
     std::string cacheDir;     ///< empty: $XDG_CACHE_HOME/ctscope or ~/.cache/ctscope
 };
 
+struct WeightInventory;
+
+/// The analysis of `ckpt` before any spectrum: its identity, d_model, the tied
+/// head and what is skipped, with one MatrixSpectrum slot per matrix of `inv`
+/// still empty. Throws FormatError when `inv` has no d_model or no matrices.
+/// Shared by the BLAS engine and the LibTorch one (core/train/torch_spectra).
+SpectralAnalysis analysisShell(const Checkpoint& ckpt, const WeightInventory& inv);
+
 /// Runs the analysis. Throws FormatError on bad input (including NaN/Inf
 /// weights, named by tensor) and Cancelled when `progress` returns false.
 /// Callable from any thread; `progress` is called from the calling thread.

@@ -99,18 +99,9 @@ SpectralAnalysis analyzeCheckpointTorch(const Checkpoint& ckpt, const TorchSpect
     torch::NoGradGuard noGrad;
 
     WeightInventory inv = buildInventory(ckpt);
-    const int d = inv.dModel;
-    if (d <= 0) throw FormatError(ckpt.path(), "cannot tell d_model: no embedding or matrix found");
-    if (inv.matrices.empty()) throw FormatError(ckpt.path(), "no weight matrices of the nine types found");
-
-    SpectralAnalysis out;
-    out.checkpointPath = ckpt.path();
-    out.checkpointFormat = ckpt.format();
-    out.synthetic = ckpt.synthetic();
-    out.config = ckpt.config();
-    out.dModel = d;
-    out.tiedHead = inv.tiedHead;
-    out.skipped = inv.skipped;
+    SpectralAnalysis out = analysisShell(ckpt, inv);
+    const int d = out.dModel;
+    out.matrices.clear();
     out.matrices.reserve(inv.matrices.size());
 
     struct TypeSum {
