@@ -1,6 +1,7 @@
 // `ctscope analyze`: spectra by matrix type, printed as a table and written
 // as JSON/CSV.
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/commands.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
@@ -27,35 +28,44 @@ namespace ctscope::cli {
 
 namespace {
 
-const char* kAnalyzeUsage =
-    "usage: ctscope analyze CKPT [--k 1,2,4,8,16,32,64] [--budget 0.5,0.9] [--json FILE] [--csv DIR]\n"
-    "                       [--bases FILE.safetensors [--bases-k K]] [--threads N] [--no-cache] [--no-tables]\n"
-    "                       [--precision auto|fast|exact]\n"
-    "                       [--ww [--ww-csv FILE] [--ww-mp] [--ww-compat] [--ww-fp16]] [--quiet]\n"
-    "  CKPT: a Hugging Face folder (safetensors or pytorch_model.bin), a .safetensors, .gguf (also\n"
-    "        quantised or split), torch.save .pt/.pth/.bin or llama2.c .bin file, or 'demo'\n"
-    "  --bases writes the universal and per-type bases (top K rows, default all) and their\n"
-    "  eigenvalues as safetensors (layout: docs/definitions.md, \"Bases as data\").\n"
-    "  --ww adds WeightWatcher's layer metrics (alpha, D, norms, entropy; per type and\n"
-    "  universal) to the tables and the JSON; --ww-csv writes them with WeightWatcher's\n"
-    "  column names, --ww-mp adds its Marchenko-Pastur fit, --ww-compat leaves out the\n"
-    "  matrices WeightWatcher skips (otherwise they are measured and flagged), --ww-fp16\n"
-    "  takes each matrix's spectrum from its weights rounded to float16, as WeightWatcher\n"
-    "  does on a CUDA machine (one more pass over the weights).\n"
-    "  --precision: fast forms Grams from float32 products (float64 sums) and solves in float32;\n"
-    "  exact is float64 throughout; auto (default) is exact for small models, fast otherwise\n"
-    "  (docs/definitions.md, \"Precision of the spectral engine\").\n";
+/// The options of `analyze`; the help is generated from them.
+void declareAnalyze(CommandLine& cl) {
+    cl.positional("CKPT", "a Hugging Face folder (safetensors or pytorch_model.bin), a .safetensors, .gguf (also "
+                          "quantised or split), torch.save .pt/.pth/.bin or llama2.c .bin file, or 'demo'")
+        .value("k", "1,2,4,8,16,32,64", "the K columns of the tables (top-K captured energy)")
+        .value("budget", "0.5,0.9", "energy fractions in (0, 1] of the frontier tables")
+        .value("json", "FILE", "write the analysis as JSON ('-': to stdout, the tables then go to stderr)")
+        .value("csv", "DIR", "write the analysis as CSV files into DIR")
+        .value("bases", "FILE.safetensors", "write the universal and per-type bases and their eigenvalues")
+        .value("bases-k", "K", "the top K rows of each basis in --bases (default all)")
+        .value("threads", "N", "worker threads (default: all cores)")
+        .value("cache-dir", "DIR", "where the analysis cache lives")
+        .value("precision", "auto|fast|exact", "float32 products (fast), float64 (exact), auto by model size")
+        .flag("no-cache", "neither read nor write the analysis cache")
+        .flag("no-tables", "leave out the frontier tables")
+        .flag("ww", "add WeightWatcher's layer metrics (alpha, D, norms, entropy) to the tables and JSON")
+        .value("ww-csv", "FILE", "write them with WeightWatcher's column names (implies --ww)")
+        .flag("ww-mp", "add WeightWatcher's Marchenko-Pastur fit (implies --ww)")
+        .flag("ww-compat", "leave out the matrices WeightWatcher skips (otherwise measured and flagged)")
+        .flag("ww-fp16", "spectra from the weights rounded to float16, as WeightWatcher on CUDA")
+        .flag("quiet", "no progress line")
+        .footer("--bases layout: docs/definitions.md, \"Bases as data\". --precision: fast forms Grams from\n"
+                "float32 products (float64 sums) and solves in float32; exact is float64 throughout; auto\n"
+                "(default) is exact for small models, fast otherwise (docs/definitions.md, \"Precision of the\n"
+                "spectral engine\").");
+}
 
 } // namespace
 
 int cmdAnalyze(int argc, char** argv) {
+    CommandLine cl("analyze", "Spectra by matrix type, printed as tables and written as JSON/CSV.");
     try {
-        Args args(argc, argv, 2, {"k", "json", "csv", "threads", "cache-dir", "budget", "bases", "bases-k", "ww-csv", "precision"},
-                  {"no-cache", "help", "quiet", "no-tables", "ww", "ww-mp", "ww-compat", "ww-fp16"});
-        if (args.has("help")) {
-            std::fputs(kAnalyzeUsage, stdout);
-            return 0;
-        }
+        declareAnalyze(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
+        // With --json - the JSON owns stdout; the tables go to stderr.
+        std::FILE* out = args.get("json") == "-" ? stderr : stdout;
         if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
         StopSignals::install();
         const auto t0 = std::chrono::steady_clock::now();
@@ -77,15 +87,15 @@ int cmdAnalyze(int argc, char** argv) {
 
         const auto ks = normaliseKs(args.getIntList("k", {1, 2, 4, 8, 16, 32, 64}), a.dModel);
         const ModelConfig& c = a.config;
-        std::printf("%s  [%s%s]  d_model %d, %d layers, %d heads (%d kv), ffn %d, vocab %d  (%.2f s)\n",
+        std::fprintf(out, "%s  [%s%s]  d_model %d, %d layers, %d heads (%d kv), ffn %d, vocab %d  (%.2f s)\n",
                     ckpt->path().c_str(), a.checkpointFormat.c_str(), a.synthetic ? ", SYNTHETIC demo" : "",
                     a.dModel, c.nLayers, c.nHeads, c.nKvHeads, c.ffnDim, c.vocab, secs);
-        for (const std::string& note : ckpt->notes()) std::printf("note: %s\n", note.c_str());
-        std::fputs(typeTable(a, ks).c_str(), stdout);
+        for (const std::string& note : ckpt->notes()) std::fprintf(out, "note: %s\n", note.c_str());
+        std::fputs(typeTable(a, ks).c_str(), out);
         const auto taus = args.getDoubleList("budget", {0.5, 0.9});
         for (double t : taus)
             if (!(t > 0.0 && t <= 1.0)) throw UsageError("--budget values are energy fractions in (0, 1]");
-        if (!args.has("no-tables")) std::fputs(frontierTables(a, taus).c_str(), stdout);
+        if (!args.has("no-tables")) std::fputs(frontierTables(a, taus).c_str(), out);
         const bool wantWw = args.has("ww") || args.has("ww-csv") || args.has("ww-mp") || args.has("ww-compat") ||
                             args.has("ww-fp16");
         std::optional<WwAnalysis> ww;
@@ -104,7 +114,7 @@ int cmdAnalyze(int argc, char** argv) {
             } else {
                 ww = analyzeWw(a, wo);
             }
-            std::fputs(wwTypeTable(a, *ww).c_str(), stdout);
+            std::fputs(wwTypeTable(a, *ww).c_str(), out);
         }
         if (StopSignals::requested()) throw Cancelled();  // a signal during the tables: write nothing
         if (args.has("json")) {
@@ -112,15 +122,18 @@ int cmdAnalyze(int argc, char** argv) {
             prov.commandLine.assign(argv, argv + argc);
             prov.cacheFile = analysisCachePath(*ckpt, opts.cacheDir, opts.precision);
             const std::string json = ww ? analysisJsonWithWw(a, *ww, ks, taus) : analysisJson(a, ks, taus);
-            writeFileAtomically(args.get("json"), withAnalysisProvenance(json, *ckpt, prov) + "\n");
+            const std::string text = withAnalysisProvenance(json, *ckpt, prov) + "\n";
+            if (args.get("json") == "-")
+                std::fwrite(text.data(), 1, text.size(), stdout);
+            else
+                writeFileAtomically(args.get("json"), text);
         }
         if (args.has("csv")) writeAnalysisCsv(a, ks, args.get("csv"));
         if (ww && args.has("ww-csv")) writeWwCsv(a, *ww, args.get("ww-csv"));
         if (args.has("bases")) writeBasesSafetensors(a, args.get("bases"), args.getInt("bases-k", 0));
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope analyze: %s\n%s", e.what(), kAnalyzeUsage);
-        return 2;
+        return usageFailure("ctscope analyze", e.what());
     } catch (const Cancelled&) {
         std::fputs("\nctscope analyze: cancelled\n", stderr);
         return StopSignals::exitCode();

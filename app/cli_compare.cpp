@@ -1,6 +1,7 @@
 // `ctscope compare BASE OTHER`: what a fine-tune moved, type by type, and how
 // much of it lies in the base's own top spectral directions.
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/commands.h"
 #include "app/terminal_progress.h"
 
@@ -15,25 +16,34 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <fstream>
 
 namespace ctscope::cli {
 
 namespace {
-const char* kCompareUsage =
-    "usage: ctscope compare BASE OTHER [--k 1,2,4,8,16,32,64] [--json FILE] [--overlay-only]\n"
-    "  the update OTHER - BASE by type: rel_change and the fraction captured by the base's\n"
-    "  top-K universal and per-type directions (K/d is what a random subspace captures)\n"
-    "  --overlay-only: print both checkpoints' spectra side by side, no update (shapes may differ)\n";
+void declareCompare(CommandLine& cl) {
+    cl.positional("BASE", "the base checkpoint (any CKPT form, or 'demo')")
+        .positional("OTHER", "the fine-tuned checkpoint")
+        .value("k", "1,2,4,8,16,32,64", "the K columns: fraction captured by the base's top-K directions")
+        .value("json", "FILE", "write the update by type as JSON ('-': to stdout, the table then goes to stderr)")
+        .value("threads", "N", "worker threads (default: all cores)")
+        .flag("overlay-only", "print both checkpoints' spectra side by side, no update (shapes may differ)")
+        .flag("quiet", "no progress line")
+        .footer("The update OTHER - BASE by type: rel_change and the fraction captured by the base's top-K\n"
+                "universal and per-type directions (K/d is what a random subspace captures).");
+}
 } // namespace
 
 int cmdCompare(int argc, char** argv) {
+    CommandLine cl("compare", "What a fine-tune moved, type by type, in the base's spectral directions.");
     try {
-        Args args(argc, argv, 2, {"k", "json", "threads"}, {"help", "overlay-only", "quiet"});
-        if (args.has("help")) {
-            std::fputs(kCompareUsage, stdout);
-            return 0;
-        }
+        declareCompare(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
+        const bool jsonToStdout = args.get("json") == "-";
+        std::FILE* text = jsonToStdout ? stderr : stdout;
         if (args.positional().size() != 2) throw UsageError("expected BASE and OTHER");
         auto base = openCheckpoint(args.positional()[0]);
         auto other = openCheckpoint(args.positional()[1]);
@@ -45,10 +55,10 @@ int cmdCompare(int argc, char** argv) {
         if (args.has("overlay-only")) {
             const SpectralAnalysis oa = analyzeCheckpoint(*other, o, report);
             bar.finish();
-            std::printf("type      PR/d base  PR/d other   K90/d base  K90/d other\n");
+            std::fprintf(text, "type      PR/d base  PR/d other   K90/d base  K90/d other\n");
             for (const TypeResult& t : ba.types) {
                 const TypeResult* u = oa.type(t.type);
-                std::printf("%-7s %11.4f %11.4f %12.4f %12.4f\n", roleName(t.type), t.spectrum.pr / ba.dModel,
+                std::fprintf(text, "%-7s %11.4f %11.4f %12.4f %12.4f\n", roleName(t.type), t.spectrum.pr / ba.dModel,
                             u ? u->spectrum.pr / oa.dModel : 0.0, double(t.spectrum.k90) / ba.dModel,
                             u ? double(u->spectrum.k90) / oa.dModel : 0.0);
             }
@@ -57,13 +67,13 @@ int cmdCompare(int argc, char** argv) {
         const UpdateAnalysis up = analyzeUpdate(*base, *other, ba, report);
         bar.finish();
         const auto ks = normaliseKs(args.getIntList("k", {1, 2, 4, 8, 16, 32, 64}), ba.dModel);
-        std::printf("update %s - %s (d_model %d)\n", other->path().c_str(), base->path().c_str(), ba.dModel);
-        std::printf("type    rel_change");
-        for (int k : ks) std::printf("   cu@%-3d ct@%-3d", k, k);
-        std::printf("\n");
+        std::fprintf(text, "update %s - %s (d_model %d)\n", other->path().c_str(), base->path().c_str(), ba.dModel);
+        std::fprintf(text, "type    rel_change");
+        for (int k : ks) std::fprintf(text, "   cu@%-3d ct@%-3d", k, k);
+        std::fprintf(text, "\n");
         nlohmann::ordered_json types = nlohmann::ordered_json::object();
         for (const UpdateTypeResult& t : up.types) {
-            std::printf("%-7s %10.3e", roleName(t.type), t.relChange);
+            std::fprintf(text, "%-7s %10.3e", roleName(t.type), t.relChange);
             nlohmann::ordered_json cu = nlohmann::ordered_json::object(), ct = nlohmann::ordered_json::object(),
                                    rnd = nlohmann::ordered_json::object();
             for (int k : ks) {
@@ -71,27 +81,31 @@ int cmdCompare(int argc, char** argv) {
                 const double ty =
                     t.capturedType.empty() ? std::numeric_limits<double>::quiet_NaN() : t.capturedType[k - 1];
                 // Undefined (nothing moved, or no per-type basis): "-" here, null in the JSON.
-                for (double v : {u, ty}) std::isfinite(v) ? std::printf("  %7.4f", v) : std::printf("  %7s", "-");
+                for (double v : {u, ty}) std::isfinite(v) ? std::fprintf(text, "  %7.4f", v) : std::fprintf(text, "  %7s", "-");
                 cu[std::to_string(k)] = u;
                 ct[std::to_string(k)] = ty;
                 rnd[std::to_string(k)] = double(k) / ba.dModel;
             }
-            std::printf("\n");
+            std::fprintf(text, "\n");
             types[roleName(t.type)] = {{"rel_change", t.relChange},
                                        {"captured_universal", cu},
                                        {"captured_type", ct},
                                        {"random_k_over_d", rnd}};
         }
-        std::printf("(cu: captured by the base's universal top-K; ct: by its per-type top-K; random: K/d)\n");
+        std::fprintf(text, "(cu: captured by the base's universal top-K; ct: by its per-type top-K; random: K/d)\n");
         if (args.has("json")) {
-            std::ofstream out(args.get("json"));
-            if (!out) throw std::runtime_error(args.get("json") + ": cannot write");
-            out << nlohmann::ordered_json{{"d_model", ba.dModel}, {"types", types}}.dump(1) << "\n";
+            const std::string json = nlohmann::ordered_json{{"d_model", ba.dModel}, {"types", types}}.dump(1) + "\n";
+            if (jsonToStdout) {
+                std::fwrite(json.data(), 1, json.size(), stdout);
+            } else {
+                std::ofstream out(args.get("json"));
+                if (!out) throw std::runtime_error(args.get("json") + ": cannot write");
+                out << json;
+            }
         }
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope compare: %s\n%s", e.what(), kCompareUsage);
-        return 2;
+        return usageFailure("ctscope compare", e.what());
     } catch (const Cancelled&) {
         std::fputs("\nctscope compare: cancelled\n", stderr);
         return 130;

@@ -1,6 +1,7 @@
 // `ctscope sweep status DIR` and `ctscope sweep merge DIR`: a sweep spread
 // over shards (finetune --shard i/N, or --slurm array tasks).
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/commands.h"
 #include "app/slurm_submit.h"
 
@@ -11,17 +12,19 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace ctscope::cli {
 
 namespace {
 
-const char* kSweepUsage =
-    "usage: ctscope sweep status DIR     progress of each shard, and the Slurm state when known\n"
-    "       ctscope sweep merge DIR      write DIR/metrics.jsonl, summary.csv and sweep.json\n"
-    "                                    from DIR/shards/*/ (safe to run while shards still run)\n"
-    "  DIR is the --out folder of `ctscope finetune ... --shard i/N` or `--slurm`.\n";
+void declareSweep(CommandLine& cl) {
+    cl.positional("ACTION", "status: progress of each shard, and the Slurm state when known; merge: write "
+                            "DIR/metrics.jsonl, summary.csv and sweep.json from DIR/shards/*/ (safe to run while "
+                            "shards still run)")
+        .positional("DIR", "the --out folder of `finetune ... --shard i/N` or `--slurm`");
+}
 
 std::string readJobId(const std::string& dir) {
     std::ifstream in(std::filesystem::path(dir) / "slurm" / "job_id");
@@ -108,19 +111,18 @@ int merge(const std::string& dir) {
 } // namespace
 
 int cmdSweep(int argc, char** argv) {
+    CommandLine cl("sweep", "A sweep spread over shards (finetune --shard i/N, or --slurm array tasks).");
     try {
-        Args args(argc, argv, 2, {}, {"help"});
-        if (args.has("help")) {
-            std::fputs(kSweepUsage, stdout);
-            return 0;
-        }
+        declareSweep(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
         const auto& p = args.positional();
         if (p.size() != 2 || (p[0] != "status" && p[0] != "merge")) throw UsageError("expected status DIR or merge DIR");
         if (!std::filesystem::is_directory(p[1])) throw std::runtime_error(p[1] + ": no such folder");
         return p[0] == "status" ? status(p[1]) : merge(p[1]);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope sweep: %s\n%s", e.what(), kSweepUsage);
-        return 2;
+        return usageFailure("ctscope sweep", e.what());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ctscope sweep: %s\n", e.what());
         return 1;

@@ -1,6 +1,7 @@
 // `ctscope tokenize`: the ids a checkpoint's tokenizer gives a text, so that
 // users can check them against the reference implementation they trust.
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/commands.h"
 
 #include "core/train/text_data.h"
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,15 +21,17 @@ namespace ctscope::cli {
 
 namespace {
 
-const char* kTokenizeUsage =
-    "usage: ctscope tokenize TOKENIZER (--text STRING | --data FILE) [--no-special] [--json FILE] [--decode]\n"
-    "  TOKENIZER: a checkpoint, a folder holding a tokenizer, or a tokenizer file (tokenizer.json,\n"
-    "  SentencePiece .model, llama2.c tokenizer.bin).\n"
-    "  --text: prints the ids on one line, separated by spaces. --data: one line per document\n"
-    "  (the file split on <|endoftext|>, each stripped, as `ctscope eval` reads it).\n"
-    "  --no-special: no BOS/EOS (added tokens written in the text are still matched).\n"
-    "  --json FILE: writes {\"ids\": [...], \"tokens\": [...]}, with --data {\"docs\": [{...}, ...]}.\n"
-    "  --decode: STRING is a list of ids (spaces or commas); prints the text they stand for.\n";
+void declareTokenize(CommandLine& cl) {
+    cl.positional("TOKENIZER", "a checkpoint, a folder holding a tokenizer, or a tokenizer file (tokenizer.json, "
+                               "SentencePiece .model, llama2.c tokenizer.bin)")
+        .value("text", "STRING", "print the ids on one line, separated by spaces")
+        .value("data", "FILE", "one line per document (split on <|endoftext|>, stripped, as `eval` reads it)")
+        .value("json", "FILE", "write {\"ids\": [...], \"tokens\": [...]}, with --data {\"docs\": [...]} "
+                               "('-': to stdout instead of the plain lines)")
+        .flag("no-special", "no BOS/EOS (added tokens written in the text are still matched)")
+        .flag("decode", "STRING is a list of ids (spaces or commas); print the text they stand for")
+        .footer("Give either --text or --data.");
+}
 
 std::vector<int> parseIds(const std::string& s) {
     std::vector<int> ids;
@@ -62,6 +66,10 @@ std::string joined(const std::vector<int>& ids) {
 }
 
 void writeJson(const std::string& path, const nlohmann::json& j) {
+    if (path == "-") {
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        return;
+    }
     std::ofstream out(path, std::ios::binary);
     if (!out) throw std::runtime_error(path + ": cannot write the JSON file");
     // A token may hold a partial UTF-8 sequence (SentencePiece byte pieces are
@@ -73,12 +81,17 @@ void writeJson(const std::string& path, const nlohmann::json& j) {
 } // namespace
 
 int cmdTokenize(int argc, char** argv) {
+    CommandLine cl("tokenize", "Token ids of a text, or of each document in a file.");
     try {
-        Args args(argc, argv, 2, {"text", "data", "json"}, {"help", "no-special", "decode"});
-        if (args.has("help")) {
-            std::fputs(kTokenizeUsage, stdout);
-            return 0;
-        }
+        declareTokenize(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
+        // With --json - the JSON is all that goes to stdout.
+        std::FILE* lines = args.get("json") == "-" ? nullptr : stdout;
+        auto say = [lines](const std::string& s) {
+            if (lines) std::fprintf(lines, "%s\n", s.c_str());
+        };
         if (args.positional().size() != 1) throw UsageError("expected exactly one TOKENIZER");
         if (args.has("text") == args.has("data")) throw UsageError("give either --text STRING or --data FILE");
         if (args.has("decode") && !args.has("text")) throw UsageError("--decode reads ids from --text");
@@ -93,7 +106,7 @@ int cmdTokenize(int argc, char** argv) {
                     throw UsageError("--decode: id " + std::to_string(id) + " is beyond the vocabulary (" +
                                      std::to_string(tok->vocabSize()) + " tokens)");
             const std::string text = tok->decode(ids);
-            std::printf("%s\n", text.c_str());
+            say(text);
             if (args.has("json")) {
                 nlohmann::json j = entry(*tok, ids);
                 j["text"] = text;
@@ -103,7 +116,7 @@ int cmdTokenize(int argc, char** argv) {
         }
         if (args.has("text")) {
             const std::vector<int> ids = encode(args.get("text"));
-            std::printf("%s\n", joined(ids).c_str());
+            say(joined(ids));
             if (args.has("json")) writeJson(args.get("json"), entry(*tok, ids));
             return 0;
         }
@@ -113,7 +126,7 @@ int cmdTokenize(int argc, char** argv) {
         size_t total = 0, bytes = 0;
         for (const std::string& d : docs) {
             const std::vector<int> ids = encode(d);
-            std::printf("%s\n", joined(ids).c_str());
+            say(joined(ids));
             if (args.has("json")) out.push_back(entry(*tok, ids));
             total += ids.size();
             bytes += d.size();
@@ -124,8 +137,7 @@ int cmdTokenize(int argc, char** argv) {
         if (args.has("json")) writeJson(args.get("json"), {{"docs", out}});
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope tokenize: %s\n%s", e.what(), kTokenizeUsage);
-        return 2;
+        return usageFailure("ctscope tokenize", e.what());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ctscope tokenize: %s\n", e.what());
         return 1;

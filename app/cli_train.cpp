@@ -1,5 +1,6 @@
 // `ctscope eval` and `ctscope finetune`: the training engine on the command line.
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/commands.h"
 #include "app/progress_stream.h"
 #include "app/slurm_submit.h"
@@ -20,8 +21,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <csignal>
+#include <optional>
+#include <stdexcept>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -31,37 +35,87 @@ namespace ctscope::cli {
 
 namespace {
 
-const char* kEvalUsage =
-    "usage: ctscope eval CKPT --data FILE [--docs 40] [--tokenizer FILE|DIR] [--threads N]\n"
-    "                    [--device auto|cpu|cuda]\n"
-    "  Mean next-token loss (nats/token): documents split on <|endoftext|>, stripped, the first N,\n"
-    "  each BOS (EOS for a tokenizer without one) + encode(doc) cut to the context length,\n"
-    "  teacher forcing. --tokenizer: a tokenizer.json, .model or tokenizer.bin, or a folder.\n";
+void declareEval(CommandLine& cl) {
+    cl.positional("CKPT", "the checkpoint (any CKPT form, or 'demo')")
+        .value("data", "FILE", "the text to score (required): documents split on <|endoftext|>")
+        .value("docs", "40", "score the first N documents")
+        .value("tokenizer", "FILE|DIR", "a tokenizer.json, .model or tokenizer.bin, or a folder")
+        .value("threads", "N", "worker threads (default: all cores)")
+        .value("device", "auto|cpu|cuda", "where the model runs (auto: CUDA when LibTorch sees a GPU)")
+        .flag("quiet", "no progress line")
+        .footer("Mean next-token loss (nats/token): each document stripped, BOS (EOS for a tokenizer without\n"
+                "one) + encode(doc) cut to the context length, teacher forcing.");
+}
 
-const char* kFinetuneUsage =
-    "usage: ctscope finetune CKPT --data FILE [--tokenizer FILE|DIR] [--blocks 2] [--k 4,8,16,32,64]\n"
-    "                        [--basis universal,type,random] [--arms full,amp,lora]\n"
-    "                        [--param residual,reconstruct] [--steps 5] [--seq 256] [--batch 4]\n"
-    "                        [--seeds 3] [--lr-grid 1e-3,3e-3,...] [--heldout-windows 16]\n"
-    "                        [--threads N] [--no-prefix-cache] [--out DIR] [--dry-run] [--quiet]\n"
-    "                        [--heldout-fraction 0.1] [--weight-decay 0.01] [--prefix-cache-mb 4096]\n"
-    "                        [--device auto|cpu|cuda] [--bf16] [--progress text|json]\n"
-    "                        [--save DIR [--save-run ID-PREFIX]] [--resume | --overwrite]\n"
-    "                        [--shard i/N] [--slurm [--tasks N] [--partition P] [--time T]\n"
-    "                        [--cpus-per-task C] [--gpus-per-task G] [--sbatch-arg ARG]...]\n"
-    "  Trains the last N blocks: full (blocks + head), amp (W = W_res + S*B on the d_model side,\n"
-    "  B = top-K rows of the universal / per-type / random basis) and LoRA at matched counts.\n"
-    "  Writes DIR/metrics.jsonl, DIR/summary.csv and DIR/sweep.json (default DIR: ctscope-finetune).\n"
-    "  --save DIR writes the run with the lowest held-out loss among those whose id starts with\n"
-    "  --save-run (default: full) as a Hugging Face folder, e.g. for `ctscope compare CKPT DIR`.\n"
-    "  A DIR that holds a sweep is never written over: --resume keeps the runs finished with the\n"
-    "  same options and runs the rest; --overwrite moves it aside to DIR.old-N first.\n"
-    "  --shard i/N runs shard i (0-based) of N into DIR/shards/i; --slurm writes DIR/slurm/sweep.sbatch,\n"
-    "  an array job of N such tasks, and submits it (--dry-run: write it only). See docs/sweeps.md.\n"
-    "  --device: where training runs (auto: CUDA when LibTorch sees a GPU); --bf16: BF16 autocast on CUDA.\n"
-    "  --progress json: one JSON object per line on stdout instead of text (docs/engine-protocol.md).\n"
-    "  Ctrl-C, SIGTERM or SIGHUP stop after the current step, keep every finished metrics line and\n"
-    "  write summary.csv (exit 130, 143, 129); a second signal exits at once.\n";
+/// The finetune flags (core/train/finetune_args.h) and the command's own, with
+/// the value names and descriptions of the generated help.
+void declareFinetune(CommandLine& cl) {
+    struct Spec {
+        const char* flag;
+        const char* valueName;  // nullptr: a switch
+        const char* description;
+    };
+    static const Spec kSpecs[] = {
+        {"data", "FILE", "the training text (required)"},
+        {"tokenizer", "FILE|DIR", "a tokenizer file or folder (default: the checkpoint's)"},
+        {"blocks", "2", "train the last N blocks"},
+        {"k", "4,8,16,32,64", "the basis sizes K of the amp arm (and the matched LoRA ranks)"},
+        {"basis", "universal,type,random", "the bases B of the amp arm"},
+        {"arms", "full,amp,lora", "the arms to run"},
+        {"param", "residual,reconstruct", "how the amp arm is parametrised"},
+        {"steps", "5", "optimiser steps per run"},
+        {"seq", "256", "sequence length (at least 2)"},
+        {"batch", "4", "sequences per step"},
+        {"seeds", "3", "seeds per arm and learning rate"},
+        {"lr-grid", "1e-3,3e-3,...", "the learning rates tried (positive)"},
+        {"heldout-fraction", "0.1", "the held-out part of the text"},
+        {"heldout-windows", "16", "held-out windows scored per evaluation"},
+        {"threads", "N", "worker threads (default: all cores)"},
+        {"device", "auto|cpu|cuda", "where training runs (auto: CUDA when LibTorch sees a GPU)"},
+        {"prefix-cache-mb", "4096", "memory for the cache of the frozen prefix's activations"},
+        {"weight-decay", "0.01", "AdamW weight decay"},
+        {"out", "DIR", "where the sweep is written (default: ctscope-finetune)"},
+        {"save", "DIR", "write the best run as a Hugging Face folder"},
+        {"save-run", "ID-PREFIX", "--save picks among the runs whose id starts with this (default: full)"},
+        {"shard", "i/N", "run shard i (0-based) of N into DIR/shards/i"},
+        {"bf16", nullptr, "BF16 autocast on CUDA"},
+        {"no-prefix-cache", nullptr, "recompute the frozen prefix every step"},
+        {"resume", nullptr, "continue the sweep in DIR: runs finished with the same options are kept"},
+        {"overwrite", nullptr, "move the sweep in DIR aside to DIR.old-N first (nothing is deleted)"},
+        {"progress", "text|json", "json: one JSON object per line on stdout (docs/engine-protocol.md)"},
+        {"dry-run", nullptr, "print the plan (arms, trainable counts, memory) and stop; with --slurm write only"},
+        {"quiet", nullptr, "no progress line"},
+        {"slurm", nullptr, "write DIR/slurm/sweep.sbatch, an array job of --tasks shards, and submit it"},
+        {"tasks", "N", "--slurm: the number of array tasks"},
+        {"partition", "P", "--slurm: the partition"},
+        {"time", "T", "--slurm: the time limit of each task"},
+        {"cpus-per-task", "C", "--slurm: CPUs per task"},
+        {"gpus-per-task", "G", "--slurm: GPUs per task"},
+        {"sbatch-arg", "ARG", "--slurm: one more sbatch argument (repeatable)"},
+    };
+    cl.positional("CKPT", "the checkpoint (any CKPT form, or 'demo')");
+    for (const Spec& s : kSpecs) {
+        if (s.valueName)
+            cl.value(s.flag, s.valueName, s.description);
+        else
+            cl.flag(s.flag, s.description);
+    }
+    // A flag finetune_args reads but the table above lacks would be rejected
+    // as unknown: fail loudly in every test run instead.
+    for (const std::string& f : finetuneOptionFlags())
+        if (std::none_of(std::begin(kSpecs), std::end(kSpecs), [&](const Spec& s) { return f == s.flag && s.valueName; }))
+            throw std::logic_error("finetune: --" + f + " is missing from the command line's table");
+    for (const std::string& f : finetuneOptionSwitches())
+        if (std::none_of(std::begin(kSpecs), std::end(kSpecs), [&](const Spec& s) { return f == s.flag && !s.valueName; }))
+            throw std::logic_error("finetune: --" + f + " is missing from the command line's table");
+    cl.footer(
+        "Trains the last N blocks: full (blocks + head), amp (W = W_res + S*B on the d_model side,\n"
+        "B = top-K rows of the universal / per-type / random basis) and LoRA at matched counts.\n"
+        "Writes DIR/metrics.jsonl, DIR/summary.csv and DIR/sweep.json. A DIR that holds a sweep is never\n"
+        "written over: pass --resume or --overwrite. See docs/sweeps.md for --shard and --slurm.\n"
+        "Ctrl-C, SIGTERM or SIGHUP stop after the current step, keep every finished metrics line and\n"
+        "write summary.csv (exit 130, 143, 129); a second signal exits at once.");
+}
 
 bool stopRequested() { return StopSignals::requested(); }
 
@@ -128,12 +182,12 @@ void printTable(const EfficiencyTable& t) {
 } // namespace
 
 int cmdEval(int argc, char** argv) {
+    CommandLine cl("eval", "Next-token loss of a checkpoint on a text, in nats/token.");
     try {
-        Args args(argc, argv, 2, {"data", "docs", "tokenizer", "threads", "device"}, {"help"});
-        if (args.has("help")) {
-            std::fputs(kEvalUsage, stdout);
-            return 0;
-        }
+        declareEval(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
         if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
         if (!args.has("data")) throw UsageError("--data FILE is required");
         EvalOptions o;
@@ -145,14 +199,16 @@ int cmdEval(int argc, char** argv) {
             throw UsageError("--device expects auto, cpu or cuda, got '" + args.get("device") + "'");
         auto ckpt = openCheckpoint(args.positional()[0]);
         StopSignals::install();
-        const EvalReport r = evaluateCheckpoint(*ckpt, o, [](const Progress&) { return !stopRequested(); });
+        TerminalProgress bar(!args.has("quiet"));
+        const EvalReport r =
+            evaluateCheckpoint(*ckpt, o, [&](const Progress& p) { return bar.update(p) && !stopRequested(); });
+        bar.finish();
         std::printf("%.4f nats/token over %lld predicted tokens (%d documents, context %d, %s tokenizer, %.2f s)\n",
                     r.loss, static_cast<long long>(r.tokens), r.docs, r.contextLength, r.tokenizerKind.c_str(),
                     r.seconds);
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope eval: %s\n%s", e.what(), kEvalUsage);
-        return 2;
+        return usageFailure("ctscope eval", e.what());
     } catch (const Cancelled&) {
         std::fputs("ctscope eval: cancelled\n", stderr);
         return StopSignals::exitCode();
@@ -171,15 +227,11 @@ int cmdFinetune(int argc, char** argv) {
         return 1;
     };
     try {
-        std::set<std::string> valued = finetuneOptionFlags();
-        valued.insert({"progress", "tasks", "partition", "time", "cpus-per-task", "gpus-per-task", "sbatch-arg"});
-        std::set<std::string> switches = finetuneOptionSwitches();
-        switches.insert({"help", "dry-run", "quiet", "overwrite", "slurm"});
-        Args args(argc, argv, 2, valued, switches);
-        if (args.has("help")) {
-            std::fputs(kFinetuneUsage, stdout);
-            return 0;
-        }
+        CommandLine cl("finetune", "Amplitude-only vs full fine-tuning sweep.");
+        declareFinetune(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
         const std::string progress = args.get("progress", "text");
         if (progress != "text" && progress != "json") throw UsageError("--progress expects text or json");
         stream = ProgressStream(progress == "json");
@@ -262,6 +314,8 @@ int cmdFinetune(int argc, char** argv) {
 
         size_t runIndex = 0;
         std::string currentRun;
+        TerminalProgress sweepClock(false);  // draws nothing; its estimate goes on the step lines
+        const auto sweepStart = std::chrono::steady_clock::now();
         SweepCallbacks cb;
         cb.shouldStop = [] { return stopRequested(); };
         cb.onMessage = [&](const std::string& s) {
@@ -275,9 +329,17 @@ int cmdFinetune(int argc, char** argv) {
             }
             stream.write(engineStepLine(m));
             if (quiet) return;
-            std::printf("[%zu/%zu] %-44s step %d/%d  train %s  held-out %s  %.2f s\n", runIndex, total,
+            // The whole sweep's clock: elapsed and, after a few seconds, the time left.
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - sweepStart).count();
+            const double runPart = m.totalSteps > 0 ? double(m.step) / m.totalSteps : 1.0;
+            const double done = total > 0 ? (double(runIndex) - 1.0 + runPart) / double(total) : 1.0;
+            const double left = sweepClock.estimateLeft(elapsed, done);
+            std::string times = TerminalProgress::formatDuration(elapsed);
+            if (left >= 0) times += " ETA " + TerminalProgress::formatDuration(left);
+            std::printf("[%zu/%zu] %-44s step %d/%d  train %s  held-out %s  %.2f s  %s\n", runIndex, total,
                         m.runId.c_str(), m.step, m.totalSteps, fmtLoss(m.trainLoss).c_str(),
-                        fmtLoss(m.heldOutLoss).c_str(), m.seconds);
+                        fmtLoss(m.heldOutLoss).c_str(), m.seconds, times.c_str());
             std::fflush(stdout);
         };
         const SweepResult result = runSweep(*ckpt, analysis, o, cb);
@@ -303,9 +365,8 @@ int cmdFinetune(int argc, char** argv) {
         }
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope finetune: %s\n%s", e.what(), kFinetuneUsage);
         stream.write(engineErrorLine(std::string("usage: ") + e.what()));
-        return 2;
+        return usageFailure("ctscope finetune", e.what());
     } catch (const Cancelled&) {
         std::fputs("ctscope finetune: cancelled\n", stderr);
         stream.write(engineDoneLine(true, 0, "", ""));

@@ -8,6 +8,9 @@
 
 #include <QApplication>
 #include <QFileInfo>
+
+#include <cstdio>
+#include <cstdlib>
 #else
 #include <cstdio>
 #endif
@@ -17,6 +20,17 @@ namespace ctscope::cli {
 #if CTSCOPE_WITH_UI
 
 int runGui(int argc, char** argv) {
+    // Without a display Qt aborts the process; say why and exit 1 instead.
+    const auto unset = [](const char* name) {
+        const char* v = std::getenv(name);
+        return !v || !*v;
+    };
+    if (unset("DISPLAY") && unset("WAYLAND_DISPLAY") && unset("QT_QPA_PLATFORM")) {
+        std::fputs("ctscope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset);\n"
+                   "  run a subcommand (ctscope --help), or set QT_QPA_PLATFORM=offscreen\n",
+                   stderr);
+        return 1;
+    }
     QApplication::setOrganizationName(QStringLiteral("ctscope"));
     QApplication::setApplicationName(QStringLiteral("ctscope"));
     QApplication::setApplicationVersion(QStringLiteral(CTSCOPE_VERSION));

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ctscope {
@@ -23,6 +24,11 @@ public:
     /// `valued`: flags that take a value; `switches`: flags that do not.
     Args(int argc, char** argv, int first, const std::set<std::string>& valued,
          const std::set<std::string>& switches);
+    /// Arguments parsed elsewhere (app/command_line.cpp, with CLI11): flag
+    /// names without the leading --.
+    Args(std::vector<std::string> positional, std::map<std::string, std::string> values,
+         std::set<std::string> switches)
+        : m_positional(std::move(positional)), m_values(std::move(values)), m_switches(std::move(switches)) {}
 
     const std::vector<std::string>& positional() const { return m_positional; }
     bool has(const std::string& flag) const;
