@@ -5,6 +5,7 @@
 
 #if CTSCOPE_WITH_UI
 #include "core/util/cli_args.h"
+#include "app/command_line.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
 
@@ -27,12 +28,14 @@
 #include "ui/update_view.h"
 
 #include <QDir>
+#include <QJsonObject>
 
 #include <QApplication>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #else
 #include <cstdio>
 #endif
@@ -42,27 +45,34 @@ namespace ctscope::cli {
 #if CTSCOPE_WITH_UI
 namespace {
 
-const char* kExportUsage =
-    "usage: ctscope export CKPT [OTHER...] --out DIR [--format png,svg,pdf] [--width-in 3.5]\n"
-    "                      [--height-in H] [--dpi 300] [--k 8] [--tau 0.9] [--sweep DIR]\n"
-    "                      [--threads N] [--no-cache] [--quiet]\n"
-    "  Writes each figure in each format, a CSV of each figure's plotted series,\n"
-    "  figures.json with every series, and a CSV of each table (frontier, budget, ...).\n"
-    "  Formats: png, svg, pdf (csv and json always). Needs no display.\n"
-    "  --k: the K of the per-type vs universal R2 comparison; --tau: the budget threshold.\n"
-    "  OTHER checkpoints are overlaid on CKPT; one with CKPT's shapes adds the update dW.\n"
-    "  --sweep DIR adds the fine-tuning figures and the efficiency frontier of a sweep folder.\n";
+void declareExport(CommandLine& cl) {
+    cl.positional("CKPT", "the checkpoint; OTHER checkpoints after it are overlaid, and one with CKPT's shapes "
+                          "adds the update dW", true)
+        .value("out", "DIR", "the folder to write into (required)")
+        .value("format", "png,svg,pdf", "the figure formats (csv and json are always written)")
+        .value("width-in", "3.5", "figure width in inches (1 to 40)")
+        .value("height-in", "H", "figure height in inches (1 to 40; default from the width)")
+        .value("dpi", "300", "resolution of png (30 to 2400)")
+        .value("k", "8", "the K of the per-type vs universal R2 comparison")
+        .value("tau", "0.9", "the budget threshold, strictly between 0 and 1")
+        .value("sweep", "DIR", "add the fine-tuning figures and the efficiency frontier of a sweep folder")
+        .value("threads", "N", "worker threads (default: all cores)")
+        .value("cache-dir", "DIR", "where the analysis cache lives")
+        .flag("no-cache", "neither read nor write the analysis cache")
+        .flag("quiet", "no progress line and no list of the files written")
+        .footer("Writes each figure in each format, a CSV of each figure's plotted series, figures.json with\n"
+                "every series, and a CSV of each table (frontier, budget, ...). Needs no display.");
+}
 
 }  // namespace
 
 int cmdExport(int argc, char** argv) {
+    CommandLine cl("export", "The explorer's analysis figures, rendered headless, with their data as CSV and JSON.");
     try {
-        Args args(argc, argv, 2, {"out", "format", "width-in", "height-in", "dpi", "k", "tau", "sweep", "threads", "cache-dir"},
-                  {"help", "quiet", "no-cache"});
-        if (args.has("help")) {
-            std::fputs(kExportUsage, stdout);
-            return 0;
-        }
+        declareExport(cl);
+        const std::optional<Args> parsed = cl.parse(argc, argv);
+        if (!parsed) return 0;
+        const Args& args = *parsed;
         if (args.positional().empty()) throw UsageError("expected a checkpoint");
         StopSignals::install();
         if (!args.has("out")) throw UsageError("--out DIR is required");
@@ -169,6 +179,21 @@ int cmdExport(int argc, char** argv) {
         QString error;
         const QString out = QString::fromStdString(args.get("out"));
         if (StopSignals::requested()) throw Cancelled();
+        {
+            // The manifest beside each figure: the command that makes it again.
+            ui::ExportProvenance prov;
+            for (int i = 0; i < argc; ++i) prov.command << QString::fromLocal8Bit(argv[i]);
+            prov.checkpoint = ui::FigureExport::checkpointIdentity(*checkpoint);
+            prov.options = QJsonObject{{QStringLiteral("tau"), tau},
+                                       {QStringLiteral("k"), QString::fromStdString(args.get("k", "8"))},
+                                       {QStringLiteral("width_in"), size.widthIn},
+                                       {QStringLiteral("height_in"), size.heightIn},
+                                       {QStringLiteral("dpi"), size.dpi},
+                                       {QStringLiteral("sweep"), QString::fromStdString(args.get("sweep"))}};
+            for (const RunResult& r : sweep.runs)
+                if (!prov.seeds.contains(r.spec.seed)) prov.seeds << r.spec.seed;
+            ui::FigureExport::setProvenance(prov);
+        }
         QStringList written = ui::FigureExport::writeAll(figures, out, formats, size, &error);
         if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
         for (const ui::TableExport& t : tables) {
@@ -181,8 +206,7 @@ int cmdExport(int argc, char** argv) {
             for (const QString& file : written) std::printf("%s\n", file.toLocal8Bit().constData());
         return 0;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "ctscope export: %s\n%s", e.what(), kExportUsage);
-        return 2;
+        return usageFailure("ctscope export", e.what());
     } catch (const Cancelled&) {
         std::fputs("\nctscope export: cancelled; the files written before the signal are complete\n", stderr);
         return StopSignals::exitCode();

@@ -1,5 +1,6 @@
 #include "ui/budget_view.h"
 
+#include "ui/figure_renderer.h"
 #include "ui/plot_style.h"
 #include "ui/value_table_view.h"
 
@@ -165,7 +166,7 @@ void BudgetView::recompute() {
         return;
     }
     const SpectralAnalysis& a = m_model->analysis;
-    m_budget = m_rule == Rule::Energy ? energyBudget(a, tau()) : fixedBudget(a, fixedK());
+    m_budget = budgetFor(a, currentRule());
     const double d = std::max(1, a.dModel);
     QVector<ValueTableModel::Row> rows;
     int matrices = 0;
@@ -207,56 +208,28 @@ void BudgetView::recompute() {
     emit budgetChanged();
 }
 
+BudgetRule BudgetView::currentRule() const { return {m_rule == Rule::Energy, tau(), fixedK()}; }
+
 void BudgetView::rebuildCurve() {
     QCustomPlot* plot = m_fractionPlot;
-    plot->clearPlottables();
-    plot->clearItems();
-    m_curve = m_current = nullptr;
-    const bool energy = m_rule == Rule::Energy;
-    plot->yAxis->setLabel(tr("Compressed / original parameters"));
-    PlotStyle::setLinearAxis(plot->yAxis);
-    const int d = m_model ? std::max(2, m_model->analysis.dModel) : 64;
-    if (energy) {
-        plot->xAxis->setLabel(tr("Energy threshold τ"));
-        PlotStyle::setLinearAxis(plot->xAxis);
-    } else {
-        plot->xAxis->setLabel(tr("K (same for every type)"));
-        PlotStyle::setLog2Axis(plot->xAxis, d);
-    }
-    PlotStyle::setTitle(plot, tr("Parameters kept by the budget"), m_model ? m_model->displayName() : QString());
-    if (!m_model) {
-        PlotStyle::setPlaceholder(plot, tr("Open a checkpoint to see its budgets"));
-        plot->legend->setVisible(false);
-        resetView();
+    const SpectralAnalysis* a = m_model ? &m_model->analysis : nullptr;
+    m_fractionFigure = budgetFractionFigure(a, currentRule(), m_model ? m_model->displayName().toStdString() : "");
+    const QVector<QCPAbstractPlottable*> drawn = FigureRenderer::render(m_fractionFigure, plot);
+    setFigureModel(plot, m_fractionFigure);
+    m_curve = FigureRenderer::graphAt(drawn, 0);
+    m_current = FigureRenderer::graphAt(drawn, 1);
+    if (!m_curve || !m_current) {
+        m_curve = m_current = nullptr;
         return;
     }
-    const SpectralAnalysis& a = m_model->analysis;
-    QVector<double> x, y;
-    if (energy) {
-        for (int v = kTauMin; v <= kTauMax; ++v) {
-            x.append(v / 100.0);
-            y.append(energyBudget(a, v / 100.0).fraction);
-        }
-    } else {
-        for (int k = 1; k <= a.dModel; ++k) {
-            x.append(k);
-            y.append(fixedBudget(a, k).fraction);
-        }
-    }
-    m_curve = plot->addGraph();
-    m_curve->setName(energy ? tr("K_t from τ") : tr("fixed K"));
+    const bool energy = m_rule == Rule::Energy;
     m_curve->setPen(QPen(PlotStyle::okabeIto(0), 1.8));
     // K_t(τ) is a whole number: the fraction is a staircase in τ.
     if (energy) m_curve->setLineStyle(QCPGraph::lsStepLeft);
-    m_curve->setData(x, y, true);
-    m_current = plot->addGraph();
-    m_current->setName(tr("current rule"));
-    m_current->setLineStyle(QCPGraph::lsNone);
     m_current->setScatterStyle(
         QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(PlotStyle::okabeIto(1), 1.6), PlotStyle::okabeIto(1), 9));
-    PlotStyle::addHorizontalGuide(plot, plot->axisRect(), 1.0, QString());
-    PlotStyle::setGuideLabels(plot, {{1.0, tr("original")}});
     if (energy) {
+        // The slider's marks (τ = 0.5, 0.9), not data.
         for (int v : kMarked) {
             auto* line = new QCPItemStraightLine(plot);
             line->setPen(QPen(QColor(150, 150, 150), 1.0, Qt::DotLine));
@@ -265,82 +238,45 @@ void BudgetView::rebuildCurve() {
             line->point2->setCoords(v / 100.0, 1.0);
         }
     }
-    PlotStyle::setPlaceholder(plot, QString());
-    plot->legend->setVisible(true);
-    PlotStyle::polishLegend(plot);
-    resetView();
+    plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void BudgetView::updateMarker() {
-    if (!m_current) return;
-    const double x = m_rule == Rule::Energy ? tau() : fixedK();
-    m_current->setData(QVector<double>{x}, QVector<double>{m_budget.fraction}, true);
+    if (!m_current || !m_model || m_fractionFigure.series.size() < 2) return;
+    FigureSeries& current = m_fractionFigure.series[1];
+    current = budgetCurrentRuleSeries(m_model->analysis, currentRule());
+    m_current->setData(QVector<double>(current.x.begin(), current.x.end()),
+                       QVector<double>(current.y.begin(), current.y.end()), true);
+    setFigureModel(m_fractionPlot, m_fractionFigure);
     m_fractionPlot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void BudgetView::updateKPlot() {
     QCustomPlot* plot = m_kPlot;
-    plot->clearPlottables();
-    plot->clearItems();
-    const QString title = tr("K_t per type");
-    plot->yAxis->setLabel(tr("K_t (directions)"));
-    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-    QVector<double> keys, values;
-    for (const BudgetType& bt : m_budget.types) {
-        keys.append(keys.size() + 1);
-        values.append(bt.k);
-        ticker->addTick(keys.size(), PlotStyle::typeLabel(bt.type));
+    m_kFigure = budgetKFigure(m_model ? &m_model->analysis : nullptr, m_budget, currentRule());
+    const QVector<QCPAbstractPlottable*> drawn = FigureRenderer::render(m_kFigure, plot);
+    setFigureModel(plot, m_kFigure);
+    if (m_kFigure.series.empty()) return;
+    const FigureSeries& s = m_kFigure.series.front();
+    if (auto* bars = qobject_cast<QCPBars*>(drawn.value(0))) {
+        // One series: wide bars, not grouped beside others.
+        bars->setBarsGroup(nullptr);
+        bars->setWidth(0.6);
     }
-    plot->xAxis->setTicker(ticker);
-    plot->xAxis->setTickLabelRotation(-45);
-    plot->xAxis->setTickLength(0, 0);
-    plot->xAxis->grid()->setVisible(false);
-    if (!m_model) {
-        PlotStyle::setTitle(plot, title);
-        PlotStyle::setPlaceholder(plot, tr("Open a checkpoint to see its budgets"));
-        plot->replot(QCustomPlot::rpQueuedReplot);
-        return;
-    }
-    auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
-    bars->setName(tr("K_t"));
-    bars->setWidth(0.6);
-    bars->setPen(QPen(PlotStyle::okabeIto(0).darker(130), 0.8));
-    bars->setBrush(PlotStyle::okabeIto(0));
-    bars->setData(keys, values, true);
-    for (int i = 0; i < keys.size(); ++i) {
+    for (size_t i = 0; i < s.x.size(); ++i) {
         auto* text = new QCPItemText(plot);
         text->setSelectable(false);
-        text->position->setCoords(keys[i], values[i]);
+        text->position->setCoords(s.x[i], s.y[i]);
         text->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
         text->setFont(PlotStyle::font(PlotStyle::kTickPt));
-        text->setText(QString::number(values[i]));
+        text->setText(QString::number(s.y[i]));
     }
-    PlotStyle::setTitle(plot, title, m_rule == Rule::Energy ? QStringLiteral("τ = %1").arg(tau(), 0, 'f', 2)
-                                                            : tr("K = %1").arg(fixedK()));
-    PlotStyle::setPlaceholder(plot, QString());
     resetView();
 }
 
 void BudgetView::resetView() {
-    const int n = static_cast<int>(m_budget.types.size());
-    m_kPlot->xAxis->setRange(0.4, std::max(1, n) + 0.6);
-    int top = 1;
-    for (const BudgetType& bt : m_budget.types) top = std::max(top, bt.k);
-    // Headroom for the value labels above the bars.
-    m_kPlot->yAxis->setRange(0, top * 1.18);
-    if (m_rule == Rule::Energy)
-        m_fractionPlot->xAxis->setRange(0.0, 1.0);
-    else
-        m_fractionPlot->xAxis->setRange(0.85, (m_model ? std::max(2, m_model->analysis.dModel) : 64) * 1.15);
-    double hi = 1.1;
-    if (m_curve) {
-        bool ok = false;
-        const QCPRange r = m_curve->getValueRange(ok);
-        if (ok) hi = std::max(hi, r.upper * 1.05);
-    }
-    m_fractionPlot->yAxis->setRange(0.0, hi);
-    m_kPlot->replot(QCustomPlot::rpQueuedReplot);
-    m_fractionPlot->replot(QCustomPlot::rpQueuedReplot);
+    FigureRenderer::applyRange(m_kFigure, m_kPlot);
+    FigureRenderer::applyRange(m_fractionFigure, m_fractionPlot);
 }
 
 int BudgetView::markX(int sliderValue) const {

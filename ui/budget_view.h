@@ -9,6 +9,7 @@
 /// the table follows the slider live. Plots: K_t per type, and the total
 /// fraction over the whole rule range with the current rule marked.
 /// GUI thread only.
+#include "core/report/figure_builders_budget.h"
 #include "core/report/frontier.h"
 #include "ui/loaded_model.h"
 #include "ui/plot_panel.h"
@@ -65,6 +66,7 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    BudgetRule currentRule() const;
     int markX(int sliderValue) const;
     void paintMarks();
     void recompute();
@@ -87,6 +89,8 @@ private:
     QCustomPlot* m_fractionPlot = nullptr;
     QCPGraph* m_curve = nullptr;
     QCPGraph* m_current = nullptr;
+    FigureModel m_fractionFigure;  ///< budgetFractionFigure: what m_fractionPlot shows
+    FigureModel m_kFigure;         ///< budgetKFigure: what m_kPlot shows
 };
 
 }  // namespace ctscope::ui

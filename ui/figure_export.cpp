@@ -1,5 +1,6 @@
 #include "ui/figure_export.h"
 
+#include "core/report/analysis_provenance.h"
 #include "ui/plot_data.h"
 #include "ui/plot_style.h"
 
@@ -15,6 +16,7 @@
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPdfWriter>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSvgGenerator>
 
@@ -269,6 +271,57 @@ bool FigureExport::write(const Figure& figure, const QString& path, FigureFormat
     }
 }
 
+namespace {
+
+ExportProvenance& provenanceStore() {
+    static ExportProvenance p;
+    return p;
+}
+
+/// One POSIX shell word: bare when safe, else single-quoted.
+QString shellWord(const QString& w) {
+    static const QRegularExpression safe(QStringLiteral("^[A-Za-z0-9_./:=,+@%-]+$"));
+    if (safe.match(w).hasMatch()) return w;
+    QString q = w;
+    q.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + q + QLatin1Char('\'');
+}
+
+}  // namespace
+
+void FigureExport::setProvenance(const ExportProvenance& provenance) { provenanceStore() = provenance; }
+
+const ExportProvenance& FigureExport::provenance() { return provenanceStore(); }
+
+QJsonObject FigureExport::checkpointIdentity(const Checkpoint& ckpt) {
+    const std::string doc = withAnalysisProvenance("{}", ckpt, AnalysisProvenance{}, -1);
+    const QJsonObject prov =
+        QJsonDocument::fromJson(QByteArray::fromStdString(doc)).object().value(QStringLiteral("provenance")).toObject();
+    return prov.value(QStringLiteral("checkpoint")).toObject();
+}
+
+QString FigureExport::manifestName(const QString& id) { return id + QStringLiteral(".manifest.json"); }
+
+QJsonObject FigureExport::manifest(const Figure& figure, const QStringList& files) {
+    const ExportProvenance& p = provenance();
+    QJsonArray seeds;
+    for (qint64 s : p.seeds) seeds.append(s);
+    QStringList words;
+    for (const QString& w : p.command) words.append(shellWord(w));
+    return QJsonObject{
+        {QStringLiteral("generator"), QStringLiteral("ctscope")},
+        {QStringLiteral("ctscope_version"), QStringLiteral(CTSCOPE_VERSION)},
+        {QStringLiteral("figure"), figure.id},
+        {QStringLiteral("title"), figure.model ? QString::fromStdString(figure.model->title) : QString()},
+        {QStringLiteral("files"), QJsonArray::fromStringList(files)},
+        {QStringLiteral("checkpoint"), p.checkpoint.isEmpty() ? QJsonValue() : QJsonValue(p.checkpoint)},
+        {QStringLiteral("options"), p.options},
+        {QStringLiteral("seeds"), seeds},
+        {QStringLiteral("command"), QJsonArray::fromStringList(p.command)},
+        {QStringLiteral("command_line"), words.join(QLatin1Char(' '))},
+    };
+}
+
 QJsonObject FigureExport::seriesJson(const QList<Figure>& figures) {
     QJsonArray arr;
     for (const Figure& f : figures) arr.append(json(f));
@@ -283,17 +336,28 @@ QStringList FigureExport::writeAll(const QList<Figure>& figures, const QString& 
         return written;
     }
     const QDir out(dir);
+    QList<QStringList> files;  // per figure, the names written beside its manifest
     for (const Figure& f : figures) {
+        files.append(QStringList());
         for (FigureFormat format : formats) {
             if (format == FigureFormat::Json) continue;  // one document for all, below
-            const QString path = out.filePath(f.id + QLatin1Char('.') + extension(format));
+            const QString name = f.id + QLatin1Char('.') + extension(format);
+            const QString path = out.filePath(name);
             if (!write(f, path, format, size, error)) return written;
             written.append(path);
+            files.last().append(name);
         }
     }
     if (formats.contains(FigureFormat::Json)) {
         const QString path = out.filePath(QStringLiteral("figures.json"));
         if (!writeText(path, QJsonDocument(seriesJson(figures)).toJson(QJsonDocument::Indented), error)) return written;
+        written.append(path);
+        for (QStringList& names : files) names.append(QStringLiteral("figures.json"));
+    }
+    for (int i = 0; i < figures.size(); ++i) {
+        const QString path = out.filePath(manifestName(figures[i].id));
+        const QJsonObject m = manifest(figures[i], files[i]);
+        if (!writeText(path, QJsonDocument(m).toJson(QJsonDocument::Indented), error)) return written;
         written.append(path);
     }
     return written;

@@ -15,6 +15,10 @@
 
 class QCustomPlot;
 
+namespace ctscope {
+class Checkpoint;
+}
+
 namespace ctscope::ui {
 
 /// A figure a view offers for export. `id` is a file-name-safe stem. `model`
@@ -28,6 +32,20 @@ struct Figure {
 };
 
 enum class FigureFormat { Png, Svg, Pdf, Csv, Json };
+
+/// What the manifest beside each exported figure records besides the ctscope
+/// version and the figure's own files: which checkpoint, which options and
+/// seeds, and the command that makes the same figures headless.
+struct ExportProvenance {
+    /// argv of the headless command (`ctscope export …`); empty: none known.
+    QStringList command;
+    /// The checkpoint's identity: checkpointIdentity(), or empty.
+    QJsonObject checkpoint;
+    /// View and export options (τ, K, size, formats, …), as the exporter names them.
+    QJsonObject options;
+    /// Seeds of whatever made the figure (sweeps, fits); empty when none.
+    QList<qint64> seeds;
+};
 
 /// Physical output size. Presets follow common two-column journal layouts.
 struct ExportSize {
@@ -68,13 +86,29 @@ public:
 
     /// Writes every figure in every format into `dir` as `<id>.<ext>`, plus
     /// (when Json is among the formats) one `figures.json` holding every
-    /// plotted series of every figure. Returns the files written; stops at
-    /// the first failure with `error` set.
+    /// plotted series of every figure, plus `<id>.manifest.json` beside each
+    /// figure (manifest()). Returns the files written; stops at the first
+    /// failure with `error` set.
     static QStringList writeAll(const QList<Figure>& figures, const QString& dir, const QList<FigureFormat>& formats,
                                 const ExportSize& size, QString* error = nullptr);
 
     /// Every plotted series of `figures` as one JSON document.
     static QJsonObject seriesJson(const QList<Figure>& figures);
+
+    /// Sets what writeAll() records in each manifest (the window before its
+    /// export dialog writes; `ctscope export` before it writes). GUI thread only.
+    static void setProvenance(const ExportProvenance& provenance);
+    static const ExportProvenance& provenance();
+    /// The "checkpoint" object of a manifest: path, format, identity (files,
+    /// sizes, mtimes), tensor bytes and, up to kHashedTensorBytes, a hash of
+    /// the tensor data (core/report/analysis_provenance).
+    static QJsonObject checkpointIdentity(const Checkpoint& ckpt);
+    /// "<id>.manifest.json" (`<id>.json` is the figure's data).
+    static QString manifestName(const QString& id);
+    /// The manifest of one figure: {"generator": "ctscope", "ctscope_version",
+    /// "figure", "title", "files" (names written beside it), "checkpoint",
+    /// "options", "seeds", "command" (argv), "command_line" (one shell line)}.
+    static QJsonObject manifest(const Figure& figure, const QStringList& files);
 };
 
 }  // namespace ctscope::ui

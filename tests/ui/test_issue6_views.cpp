@@ -138,7 +138,7 @@ void checkExports(PlotPanel& view, const QList<TableExport>& tables, const QStri
                                {FigureFormat::Png, FigureFormat::Svg, FigureFormat::Pdf, FigureFormat::Csv},
                                ExportSize::singleColumn(), &error);
     INFO(stem.toStdString() << ": " << error.toStdString());
-    CHECK(files.size() == view.figures().size() * 4);
+    CHECK(files.size() == view.figures().size() * 5);  // four formats and a manifest
     for (const QString& f : files) CHECK(QFileInfo(f).size() > 0);
     for (const TableExport& t : tables) {
         // A table's CSV must not overwrite a figure's CSV of plotted series.
@@ -253,6 +253,17 @@ TEST_CASE("budget view follows the τ slider and the fixed-K rule live", "[ui][i
     REQUIRE(view.fractionPlot()->graphCount() == 2);
     CHECK(view.fractionPlot()->graph(1)->data()->at(0)->value == Approx(expected.fraction));
     CHECK(view.kPlot()->plottableCount() == 1);
+    // The plots are rendered from core figure models; exports read those.
+    const QList<Figure> figs = view.figures();
+    REQUIRE(figs.size() == 2);
+    for (const Figure& f : figs) REQUIRE(f.model != nullptr);
+    const FigureSeries* kt = figs[1].model->find("K_t");
+    REQUIRE(kt != nullptr);
+    REQUIRE(kt->y.size() == expected.types.size());
+    for (size_t i = 0; i < expected.types.size(); ++i) CHECK(kt->y[i] == expected.types[i].k);
+    const FigureSeries* current = figs[0].model->find("current rule");
+    REQUIRE(current != nullptr);
+    CHECK(current->y.at(0) == Approx(expected.fraction));
     test::saveScreenshot(&view, QStringLiteral("issue6_budget_tau090"));
 
     // Every slider position matches the core (the table updates in place).

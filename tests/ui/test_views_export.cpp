@@ -141,7 +141,7 @@ TEST_CASE("every export format writes a file that decodes", "[ui]") {
         size, &error);
     INFO(error.toStdString());
     REQUIRE(error.isEmpty());
-    REQUIRE(written.size() == 4 * 4 + 1);
+    REQUIRE(written.size() == 4 * 4 + 1 + 4);  // + one manifest per figure
     for (const Figure& f : figures) {
         const QString base = dir + QLatin1Char('/') + f.id;
         const QImage png(base + QStringLiteral(".png"));
@@ -171,6 +171,65 @@ TEST_CASE("every export format writes a file that decodes", "[ui]") {
     const QJsonArray figs = doc.object().value(QStringLiteral("figures")).toArray();
     REQUIRE(figs.size() == 4);
     CHECK(figs[1].toObject().value(QStringLiteral("id")).toString() == QStringLiteral("energy"));
+}
+
+TEST_CASE("a manifest beside every exported figure names version, checkpoint, options and command", "[ui][manifest]") {
+    test::uiApp();
+    const LoadedModelPtr model = test::handMadeModel();
+    EnergyView energy;
+    TypeCompareView types;
+    energy.setModel(model);
+    types.setModel(model);
+    const QList<Figure> figures = energy.figures() + types.figures();
+    REQUIRE(figures.size() == 3);
+
+    ExportProvenance p;
+    p.command = {QStringLiteral("ctscope"), QStringLiteral("export"), QStringLiteral("my model.safetensors"),
+                 QStringLiteral("--out"), QStringLiteral("figs")};
+    p.checkpoint = FigureExport::checkpointIdentity(*model->checkpoint);
+    p.options = QJsonObject{{QStringLiteral("per_type"), true}, {QStringLiteral("k"), 8}};
+    p.seeds = {7, 11};
+    FigureExport::setProvenance(p);
+    test::TempDir tmp;
+    const QString dir = QString::fromStdString(tmp.path().string());
+    QString error;
+    const QStringList written =
+        FigureExport::writeAll(figures, dir, {FigureFormat::Csv, FigureFormat::Json}, ExportSize::singleColumn(), &error);
+    FigureExport::setProvenance({});
+    INFO(error.toStdString());
+    REQUIRE(error.isEmpty());
+    REQUIRE(written.size() == 3 + 1 + 3);
+    for (const Figure& f : figures) {
+        const QString path = dir + QLatin1Char('/') + f.id + QStringLiteral(".manifest.json");
+        CHECK(written.contains(path));
+        QFile file(path);
+        REQUIRE(file.open(QIODevice::ReadOnly));
+        QJsonParseError parseError;
+        const QJsonObject m = QJsonDocument::fromJson(file.readAll(), &parseError).object();
+        REQUIRE(parseError.error == QJsonParseError::NoError);
+        CHECK(m.value(QStringLiteral("ctscope_version")).toString() == QStringLiteral(CTSCOPE_VERSION));
+        CHECK(m.value(QStringLiteral("figure")).toString() == f.id);
+        CHECK(m.value(QStringLiteral("title")).toString().toStdString() == f.model->title);
+        const QJsonArray files = m.value(QStringLiteral("files")).toArray();
+        REQUIRE(files.size() == 2);
+        CHECK(files[0].toString() == f.id + QStringLiteral(".csv"));
+        CHECK(files[1].toString() == QStringLiteral("figures.json"));
+        const QJsonObject ckpt = m.value(QStringLiteral("checkpoint")).toObject();
+        CHECK(ckpt.value(QStringLiteral("path")).toString().toStdString() == model->checkpoint->path());
+        CHECK(ckpt.value(QStringLiteral("format")).toString().toStdString() == model->checkpoint->format());
+        CHECK(ckpt.contains(QStringLiteral("identity")));
+        CHECK(m.value(QStringLiteral("options")).toObject().value(QStringLiteral("k")).toInt() == 8);
+        const QJsonArray seeds = m.value(QStringLiteral("seeds")).toArray();
+        REQUIRE(seeds.size() == 2);
+        CHECK(seeds[1].toInteger() == 11);
+        CHECK(m.value(QStringLiteral("command")).toArray().size() == 5);
+        CHECK(m.value(QStringLiteral("command_line")).toString() ==
+              QStringLiteral("ctscope export 'my model.safetensors' --out figs"));
+    }
+    // Without provenance the manifest still names the version, and no checkpoint.
+    const QJsonObject bare = FigureExport::manifest(figures.first(), {});
+    CHECK(bare.value(QStringLiteral("checkpoint")).isNull());
+    CHECK(bare.value(QStringLiteral("command_line")).toString().isEmpty());
 }
 
 TEST_CASE("CSV holds exactly the plotted series", "[ui]") {
