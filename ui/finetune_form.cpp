@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QToolButton>
@@ -223,6 +224,45 @@ void FinetuneForm::fromMap(const QVariantMap& map) {
     check("lora", m_lora);
     check("residual", m_residual);
     check("reconstruct", m_reconstruct);
+}
+
+QVariantMap FinetuneForm::mapFromSweepOptions(const QJsonObject& o) {
+    QVariantMap map;
+    const auto names = [&](const char* key) {
+        QStringList list;
+        for (const QJsonValue& v : o.value(QLatin1String(key)).toArray()) list << v.toString();
+        return list;
+    };
+    const auto number = [&](const char* key) {
+        if (o.value(QLatin1String(key)).isDouble()) map.insert(QLatin1String(key), o.value(QLatin1String(key)).toInt());
+    };
+    const auto flags = [&](const char* key, std::initializer_list<std::pair<const char*, const char*>> names_) {
+        if (!o.value(QLatin1String(key)).isArray()) return;
+        const QStringList present = names(key);
+        for (const auto& [name, mapKey] : names_)
+            map.insert(QLatin1String(mapKey), present.contains(QLatin1String(name)));
+    };
+    const QString data = o.value(QLatin1String("data")).toString();
+    if (!data.isEmpty() && QFileInfo(data).isFile()) map.insert(QStringLiteral("data"), QFileInfo(data).absoluteFilePath());
+    number("blocks");
+    number("steps");
+    number("seeds");
+    number("seq");
+    number("batch");
+    if (o.value(QLatin1String("ks")).isArray()) {
+        QStringList ks;
+        for (const QJsonValue& v : o.value(QLatin1String("ks")).toArray()) ks << QString::number(v.toInt());
+        map.insert(QStringLiteral("ks"), ks.join(QLatin1Char(',')));
+    }
+    if (o.value(QLatin1String("lr_grid")).isArray()) {
+        QStringList lrs;
+        for (const QJsonValue& v : o.value(QLatin1String("lr_grid")).toArray()) lrs << QString::number(v.toDouble(), 'g', 4);
+        map.insert(QStringLiteral("lrs"), lrs.join(QLatin1Char(',')));
+    }
+    flags("bases", {{"universal", "universal"}, {"type", "type"}, {"random", "random"}});
+    flags("arms", {{"full", "full"}, {"amp", "amp"}, {"lora", "lora"}});
+    flags("params", {{"residual", "residual"}, {"reconstruct", "reconstruct"}});
+    return map;
 }
 
 QString FinetuneForm::outputDir() const { return m_out->text().trimmed(); }

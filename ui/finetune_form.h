@@ -5,6 +5,7 @@
 /// to/from a QVariantMap for QSettings. GUI thread only.
 #include "core/train/finetune_types.h"
 
+#include <QJsonObject>
 #include <QVariantMap>
 #include <QWidget>
 
@@ -24,6 +25,14 @@ public:
     void setOptions(const FinetuneOptions& options);
     QVariantMap toMap() const;
     void fromMap(const QVariantMap& map);
+
+    /// The "options" object of a sweep.json as a partial map for fromMap():
+    /// blocks, K list, bases, arms, amp parametrisations, steps, seeds, lr
+    /// grid, sequence and batch; the data file only when it exists (relative
+    /// names are resolved against the current folder), the output folder
+    /// never (a reopened sweep is not written into unasked). Keys missing
+    /// from `options` are left out. Any thread (no widgets touched).
+    static QVariantMap mapFromSweepOptions(const QJsonObject& options);
 
     /// The output folder field (empty: the panel picks a fresh one).
     QString outputDir() const;

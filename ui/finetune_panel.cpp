@@ -13,11 +13,15 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -30,6 +34,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <exception>
 
@@ -119,7 +124,7 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
     setRunning(false);
     const QString last = settings.lastSweepDir();
     if (restoreLastSweep && !last.isEmpty() && QFileInfo::exists(last + QStringLiteral("/metrics.jsonl")))
-        openSweepFolder(last);
+        requestSweepFolder(last);
 }
 
 FinetunePanel::~FinetunePanel() = default;  // m_job's destructor stops and joins the sweep
@@ -204,6 +209,7 @@ void FinetunePanel::run() {
     }
     m_sweepDir = dir;
     settings.setLastSweepDir(dir);
+    ++m_openGeneration;  // a folder still being read is not shown over this sweep
     m_followTimer->stop();
     m_runs = std::move(kept);
     m_plan.clear();  // the engine writes this sweep's plan to sweep.json as it starts
@@ -302,32 +308,88 @@ void FinetunePanel::onFinished(const SweepResult& result) {
             : tr("Finished: %n run(s). Results in %1", nullptr, static_cast<int>(m_runs.size())).arg(m_sweepDir));
 }
 
+FinetunePanel::SweepRead FinetunePanel::readFolder(const QString& dir, const ReadHook& hook) {
+    if (hook) hook(dir);
+    SweepRead read;
+    const std::string path = dir.toStdString();
+    try {
+        read.folder = readSweepFolder(path);
+    } catch (const std::exception& e) {
+        read.error = QString::fromStdString(e.what());
+        return read;
+    }
+    read.plan = readSweepPlan(path);
+    read.sharded = isShardedSweep(path);
+    if (read.sharded) read.signature = sweepFolderSignature(path);
+    QFile json(QDir(dir).filePath(QStringLiteral("sweep.json")));
+    if (json.open(QIODevice::ReadOnly)) {
+        const QJsonObject options = QJsonDocument::fromJson(json.readAll()).object().value(QLatin1String("options")).toObject();
+        read.formOptions = FinetuneForm::mapFromSweepOptions(options);
+    }
+    return read;
+}
+
+bool FinetunePanel::requestSweepFolder(const QString& dir) {
+    if (isRunning()) {
+        emit errorOccurred(tr("Stop the running sweep before opening another."));
+        return false;
+    }
+    startRead(dir, false);
+    showStatus(tr("Reading the sweep in %1…").arg(dir));
+    return true;
+}
+
+void FinetunePanel::startRead(const QString& dir, bool following) {
+    const quint64 generation = ++m_openGeneration;
+    ++m_pendingOpens;
+    auto* watcher = new QFutureWatcher<SweepRead>(this);
+    connect(watcher, &QFutureWatcher<SweepRead>::finished, this, [this, watcher, dir, generation, following] {
+        --m_pendingOpens;
+        SweepRead read = watcher->result();
+        watcher->deleteLater();
+        if (generation != m_openGeneration || isRunning()) return;  // superseded
+        if (following && !read.error.isEmpty()) return;  // a shard mid-write: the next change reads it whole
+        showSweepFolder(dir, std::move(read), following);
+    });
+    // The worker gets copies only: the panel may be gone when it finishes.
+    watcher->setFuture(QtConcurrent::run([dir, hook = m_readHook] { return readFolder(dir, hook); }));
+}
+
 bool FinetunePanel::openSweepFolder(const QString& dir) {
     if (isRunning()) {
         emit errorOccurred(tr("Stop the running sweep before opening another."));
         return false;
     }
-    try {
-        SweepFolder folder = readSweepFolder(dir.toStdString());
-        for (const std::string& w : folder.warnings) m_log->appendPlainText(QString::fromStdString(w));
-        m_runs = std::move(folder.runs);
-        m_sweepDir = dir;
-        m_plan = readSweepPlan(dir.toStdString());
-        m_plots->clear();
-        m_plots->setRuns(m_runs);
-        showEfficiency(true);
-        m_runView->resizeColumnsToContents();
-    } catch (const std::exception& e) {
-        emit errorOccurred(QString::fromStdString(e.what()));
+    ++m_openGeneration;
+    return showSweepFolder(dir, readFolder(dir, {}));
+}
+
+bool FinetunePanel::showSweepFolder(const QString& dir, SweepRead read, bool following) {
+    if (!read.error.isEmpty()) {
+        showStatus(tr("Could not open the sweep in %1.").arg(dir));
+        emit errorOccurred(read.error);
         return false;
     }
-    Settings().setLastSweepDir(dir);
+    for (const std::string& w : read.folder.warnings) m_log->appendPlainText(QString::fromStdString(w));
+    m_runs = std::move(read.folder.runs);
+    m_sweepDir = dir;
+    m_plan = std::move(read.plan);
+    if (!following) {
+        m_plots->clear();
+        if (!read.formOptions.isEmpty()) m_form->fromMap(read.formOptions);
+    }
+    m_plots->setRuns(m_runs);
+    showEfficiency(true);
+    if (!following) {
+        m_runView->resizeColumnsToContents();
+        Settings().setLastSweepDir(dir);
+    }
     emit runsChanged();
     // A sweep spread over shards (Slurm array tasks, several terminals) is
     // followed as its shards grow: polled, since cluster file systems often
     // deliver no change notifications.
-    if (isShardedSweep(dir.toStdString())) {
-        m_followSignature = sweepFolderSignature(dir.toStdString());
+    if (read.sharded) {
+        m_followSignature = read.signature;
         m_followTimer->start();
         showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
                        .arg(dir));
@@ -335,32 +397,22 @@ bool FinetunePanel::openSweepFolder(const QString& dir) {
         m_followTimer->stop();
         showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
     }
+    if (!following) emit sweepOpened(dir);
     return true;
 }
 
 void FinetunePanel::followShards() {
-    if (isRunning() || m_sweepDir.isEmpty()) return;
+    if (isRunning() || m_sweepDir.isEmpty() || m_pendingOpens > 0) return;
     const std::string signature = sweepFolderSignature(m_sweepDir.toStdString());
     if (signature == m_followSignature) return;
     m_followSignature = signature;
-    try {
-        SweepFolder folder = readSweepFolder(m_sweepDir.toStdString());
-        m_runs = std::move(folder.runs);
-    } catch (const std::exception&) {
-        return;  // a shard mid-write: the next tick reads it whole
-    }
-    m_plan = readSweepPlan(m_sweepDir.toStdString());
-    m_plots->setRuns(m_runs);
-    showEfficiency(true);
-    emit runsChanged();
-    showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
-                   .arg(m_sweepDir));
+    startRead(m_sweepDir, true);
 }
 
 void FinetunePanel::chooseSweepFolder() {
     const QString start = m_sweepDir.isEmpty() ? QDir::homePath() : QFileInfo(m_sweepDir).absolutePath();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a sweep folder"), start);
-    if (!dir.isEmpty()) openSweepFolder(dir);
+    if (!dir.isEmpty()) requestSweepFolder(dir);
 }
 
 }  // namespace ctscope::ui

@@ -5,12 +5,16 @@
 /// remembered: reopening the window brings the last sweep's runs and curves
 /// back, and any finished sweep can be reopened from its folder.
 /// GUI thread only.
+#include "core/report/metrics_io.h"
 #include "core/train/finetune_sweep.h"
 #include "ui/figure_export.h"
 #include "ui/loaded_model.h"
 
+#include <QVariantMap>
 #include <QWidget>
 
+#include <functional>
+#include <string>
 #include <vector>
 
 class QLabel;
@@ -61,6 +65,13 @@ public:
     const EfficiencyTable& efficiency() const { return m_table; }
     /// True while a reopened sweep of shards is followed as it grows.
     bool isFollowingShards() const;
+    /// True while a requested sweep folder is being read in the background.
+    bool isOpening() const { return m_pendingOpens > 0; }
+
+    /// Called on the worker thread just before each background read of a
+    /// sweep folder, with the folder (tests block it to hold a read mid-way).
+    using ReadHook = std::function<void(const QString& dir)>;
+    void setReadHook(ReadHook hook) { m_readHook = std::move(hook); }
 
 public slots:
     /// Validates the form and starts a sweep; problems go to errorOccurred().
@@ -68,8 +79,17 @@ public slots:
     /// named "existingSweepQuestion": Resume / Move aside / Cancel).
     void run();
     void stop();
-    /// Reopens a finished (or interrupted) sweep from its folder; a folder of
-    /// shards is merged and then followed as the shards grow.
+    /// Reopens a finished (or interrupted) sweep from its folder in the
+    /// background and returns at once (false: a sweep is running). The
+    /// folder is read off the GUI thread; when the read is done the panel
+    /// shows it (sweepOpened(), or errorOccurred()), unless a newer open or
+    /// a new sweep came first. The form then follows the sweep's options.
+    /// A folder of shards is merged and then followed as the shards grow.
+    /// This is what File ▸ Open sweep folder… and the start-up restore use.
+    bool requestSweepFolder(const QString& dir);
+    /// The same, read on the calling (GUI) thread and shown before it
+    /// returns (false: running, or the folder could not be read). For
+    /// scripts and tests; supersedes any background open still in flight.
     bool openSweepFolder(const QString& dir);
     void chooseSweepFolder();
 
@@ -86,8 +106,25 @@ signals:
     void runningChanged(bool running);
     /// runs() changed: a run finished, a sweep ended, started or was reopened.
     void runsChanged();
+    /// A sweep folder (requested or opened) is now shown.
+    void sweepOpened(const QString& dir);
 
 private:
+    /// What a background read of a sweep folder brings back (plain values).
+    struct SweepRead {
+        SweepFolder folder;
+        std::vector<PlannedGrid> plan;
+        QVariantMap formOptions;  ///< FinetuneForm::mapFromSweepOptions of sweep.json
+        bool sharded = false;
+        std::string signature;    ///< sweepFolderSignature() when sharded
+        QString error;            ///< non-empty: the read failed
+    };
+    /// Reads DIR (any thread; touches nothing of the panel).
+    static SweepRead readFolder(const QString& dir, const ReadHook& hook);
+    /// Shows a folder read by readFolder() (GUI thread). `following`: a
+    /// re-read of the shown sharded sweep (form and settings untouched).
+    bool showSweepFolder(const QString& dir, SweepRead read, bool following = false);
+    void startRead(const QString& dir, bool following);
     enum class ExistingSweepChoice { Resume, MoveAside, Cancel };
     ExistingSweepChoice askAboutExistingSweep(const QString& dir, const ExistingSweep& existing);
     void followShards();
@@ -114,6 +151,9 @@ private:
     QString m_sweepDir;
     QTimer* m_followTimer = nullptr;
     std::string m_followSignature;
+    ReadHook m_readHook;
+    quint64 m_openGeneration = 0;  ///< the newest open wins; older reads are dropped
+    int m_pendingOpens = 0;
 };
 
 }  // namespace ctscope::ui

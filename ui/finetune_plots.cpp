@@ -375,6 +375,17 @@ void FinetunePlots::setEfficiency(const EfficiencyTable& table) {
         (row.complete ? s.y : s.py).append(100.0 * row.mean);
         (row.complete ? s.err : s.perr).append(err);
         anyProvisional = anyProvisional || !row.complete;
+        const QString runsIn = row.complete ? QString() : runsInLabel(row, table);
+        if (!runsIn.isEmpty()) {
+            auto* label = new QCPItemText(plot);
+            label->setObjectName(QStringLiteral("provisionalRuns"));
+            label->position->setCoords(k, 100.0 * row.mean);
+            label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+            label->setPadding(QMargins(5, 0, 0, 3));
+            label->setFont(PlotStyle::font(PlotStyle::kLabelPt - 1));
+            label->setColor(QColor(90, 90, 90));
+            label->setText(runsIn);
+        }
         m_maxK = std::max(m_maxK, plotK(spec));
     }
     if (series.empty()) m_maxK = 64;  // an empty plot still shows a sensible K axis
@@ -408,6 +419,16 @@ void FinetunePlots::setEfficiency(const EfficiencyTable& table) {
     PlotStyle::fitEfficiencyRange(plot, m_maxK);
     plot->replot(QCustomPlot::rpQueuedReplot);
     rebuildCurves();  // the best learning rates may have changed
+}
+
+QString FinetunePlots::runsInLabel(const EfficiencyRow& row, const EfficiencyTable& table) {
+    if (row.runsPlanned <= 0) return {};
+    QString text = tr("%1/%2 runs").arg(row.runsDone).arg(row.runsPlanned);
+    if (row.runsDone >= row.runsPlanned && row.arm != Arm::Full)
+        for (const EfficiencyRow& full : table.rows)
+            if (full.arm == Arm::Full && full.runsPlanned > 0 && full.runsDone < full.runsPlanned)
+                return text + tr(", baseline %1/%2").arg(full.runsDone).arg(full.runsPlanned);
+    return text;
 }
 
 void FinetunePlots::resetView() {

@@ -12,8 +12,8 @@
 ///  - efficiency vs K on a log K axis, residual solid and reconstruct dashed
 ///    side by side, the random basis and LoRA at matched trainable counts,
 ///    error bars over seeds, guides at 100% and 0%. A point whose grid is
-///    not all in (EfficiencyRow::complete false) is drawn hollow and named
-///    "… (provisional)".
+///    not all in (EfficiencyRow::complete false) is drawn hollow, named
+///    "… (provisional)" and labelled with how many runs are in ("3/4 runs").
 /// GUI thread only.
 #include "core/report/efficiency.h"
 #include "core/train/finetune_types.h"
@@ -63,6 +63,10 @@ public:
     /// The name of an arm's mean curve at `lr`, e.g.
     /// "amp · universal · reconstruct K=16, lr 1e-2 (mean of 3 seeds)".
     static QString curveName(const RunSpec& spec, double lr, int seeds);
+    /// The label of a provisional efficiency point: "n/N runs" of its arm's
+    /// grid, with the baseline's count when the arm is all in but the full
+    /// baseline is not ("4/4 runs, baseline 2/4"); empty without a plan.
+    static QString runsInLabel(const EfficiencyRow& row, const EfficiencyTable& table);
 
 public slots:
     void resetView() override;

@@ -436,18 +436,24 @@ void MainWindow::exportAllFigures() {
     m_statusText->setText(tr("Wrote %n file(s) to %1", nullptr, written).arg(dialog.target()));
 }
 
-void MainWindow::showAbout() {
+QString MainWindow::aboutText() {
 #ifdef CTSCOPE_TORCH_VERSION
-    const QString torch = QStringLiteral(CTSCOPE_TORCH_VERSION);
+    const QString torch = tr("engine built against LibTorch %1").arg(QStringLiteral(CTSCOPE_TORCH_VERSION));
 #else
-    const QString torch = tr("linked (CPU)");
+    const QString torch = tr("engine's LibTorch version unknown");
 #endif
-    QMessageBox::about(this, tr("About ctscope"),
-                       tr("<h3>ctscope %1</h3><p>A CT scan of transformer checkpoints: spectra by matrix type and "
-                          "amplitude-only fine-tuning.</p><p>Qt %2 · QCustomPlot %3 · LibTorch %4</p>")
-                           .arg(QStringLiteral(CTSCOPE_VERSION), QString::fromLatin1(qVersion()),
-                                QStringLiteral(QCUSTOMPLOT_VERSION_STR), torch));
+    return tr("<h3>ctscope %1</h3><p>A CT scan of transformer checkpoints: spectra by matrix type and "
+              "amplitude-only fine-tuning.</p>"
+              "<p>Licence: as linked, ctscope is GPL-3.0-or-later, because it links QCustomPlot (GPL-3.0). "
+              "The shipped example model (stories260K, from karpathy/llama2.c) keeps its MIT notice.</p>"
+              "<p>Fine-tuning runs in ctscope-engine, a separate process that uses LibTorch (CPU); "
+              "this window does not link LibTorch.</p>"
+              "<p>Qt %2 · QCustomPlot %3 · %4</p>")
+        .arg(QStringLiteral(CTSCOPE_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QCUSTOMPLOT_VERSION_STR),
+             torch);
 }
+
+void MainWindow::showAbout() { QMessageBox::about(this, tr("About ctscope"), aboutText()); }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     Settings().setWindowLayout(saveGeometry(), saveState());

@@ -89,6 +89,13 @@ public slots:
     void exportAllFigures();
     void showAbout();
 
+public:
+    /// The About box's text (rich text): version, the licence as linked
+    /// (GPL-3.0-or-later, because QCustomPlot is GPL-3.0), the example's MIT
+    /// notice, and that fine-tuning runs in the separate ctscope-engine
+    /// process with the LibTorch it was built against. Any thread.
+    static QString aboutText();
+
 signals:
     /// A newly analysed checkpoint is shown in every view.
     void modelShown(ctscope::ui::LoadedModelPtr model);

@@ -110,8 +110,10 @@ TEST_CASE("a short sweep: live loss points, one efficiency point per K, reopen f
     }
     test::saveScreenshot(&panel, QStringLiteral("finetune_short_sweep"));
 
-    // A new panel (a new window) brings the last sweep back by itself.
+    // A new panel (a new window) brings the last sweep back by itself, read
+    // off the GUI thread.
     FinetunePanel restored(nullptr, true);
+    REQUIRE(test::waitUntil([&] { return !restored.isOpening(); }, 30000));
     CHECK(restored.sweepDir() == QString::fromStdString(options.outDir));
     CHECK(restored.runModel()->rowCount() == 3);
 
