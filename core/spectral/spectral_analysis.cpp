@@ -88,14 +88,7 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, 
     }
     r.lambdaFloor = lambda.empty() ? 0.0 : linalg::resolutionFloor(lambda.front(), std::min<int64_t>(other, d), p);
     lambda.resize(static_cast<size_t>(std::min<int64_t>(m.rows, m.cols)));
-    SpectrumStats s = makeSpectrumStats(clampBelow(std::move(lambda), r.lambdaFloor));
-    r.pr = s.pr;
-    r.k50 = s.k50;
-    r.k90 = s.k90;
-    r.singularValues.reserve(s.eigenvalues.size());
-    for (double l : s.eigenvalues) r.singularValues.push_back(std::sqrt(l));
-    r.sigmaMax = r.singularValues.empty() ? 0.0 : r.singularValues.front();
-    r.stableRank = r.sigmaMax > 0.0 ? s.total / (r.sigmaMax * r.sigmaMax) : 0.0;
+    setMatrixSpectrum(r, clampBelow(std::move(lambda), r.lambdaFloor));
     return r;
 }
 
@@ -241,6 +234,18 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
 }
 
 } // namespace
+
+void setMatrixSpectrum(MatrixResult& r, std::vector<double> lambda) {
+    const SpectrumStats s = makeSpectrumStats(std::move(lambda));
+    r.pr = s.pr;
+    r.k50 = s.k50;
+    r.k90 = s.k90;
+    r.singularValues.clear();
+    r.singularValues.reserve(s.eigenvalues.size());
+    for (double l : s.eigenvalues) r.singularValues.push_back(std::sqrt(l));
+    r.sigmaMax = r.singularValues.empty() ? 0.0 : r.singularValues.front();
+    r.stableRank = r.sigmaMax > 0.0 ? s.total / (r.sigmaMax * r.sigmaMax) : 0.0;
+}
 
 SpectralAnalysis analysisShell(const Checkpoint& ckpt, const WeightInventory& inv) {
     if (inv.dModel <= 0) throw FormatError(ckpt.path(), "cannot tell d_model: no embedding or matrix found");

@@ -82,6 +82,11 @@ struct AnalysisOptions {
 
 struct WeightInventory;
 
+/// Fills r's PR, K50/K90, singular values, σ_max and stable rank from the
+/// eigenvalues of its Gram (λ = σ², any order; the definitions in
+/// spectrum_stats.h). Both spectral engines call it.
+void setMatrixSpectrum(MatrixResult& r, std::vector<double> lambda);
+
 /// The analysis of `ckpt` before any spectrum: its identity, d_model, the tied
 /// head and what is skipped, with one MatrixSpectrum slot per matrix of `inv`
 /// still empty. Throws FormatError when `inv` has no d_model or no matrices.

@@ -61,14 +61,7 @@ MatrixResult matrixResult(const WeightMatrix& m, const torch::Tensor& w, const t
     std::vector<double> l = toVector(lambda);
     std::vector<double> top(l.rbegin(), l.rend());  // eigvalsh is ascending
     top.resize(static_cast<size_t>(std::min(m.rows, m.cols)));
-    const SpectrumStats s = makeSpectrumStats(top);
-    r.pr = s.pr;
-    r.k50 = s.k50;
-    r.k90 = s.k90;
-    r.singularValues.reserve(s.eigenvalues.size());
-    for (double v : s.eigenvalues) r.singularValues.push_back(std::sqrt(v));
-    r.sigmaMax = r.singularValues.empty() ? 0.0 : r.singularValues.front();
-    r.stableRank = r.sigmaMax > 0.0 ? s.total / (r.sigmaMax * r.sigmaMax) : 0.0;
+    setMatrixSpectrum(r, std::move(top));
     return r;
 }
 
