@@ -3,6 +3,7 @@
 #include "core/util/cli_args.h"
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/device_analysis.h"
 #include "app/stop_signals.h"
 #include "app/terminal_progress.h"
 
@@ -41,6 +42,7 @@ void declareAnalyze(CommandLine& cl) {
         .value("threads", "N", "worker threads (default: all cores)")
         .value("cache-dir", "DIR", "where the analysis cache lives")
         .value("precision", "auto|fast|exact", "float32 products (fast), float64 (exact), auto by model size")
+        .value("device", "auto|cpu|cuda", "where the spectra are computed (auto: CUDA when a GPU is there)")
         .flag("no-cache", "neither read nor write the analysis cache")
         .flag("no-tables", "leave out the frontier tables")
         .flag("ww", "add WeightWatcher's layer metrics (alpha, D, norms, entropy) to the tables and JSON")
@@ -52,7 +54,8 @@ void declareAnalyze(CommandLine& cl) {
         .footer("--bases layout: docs/definitions.md, \"Bases as data\". --precision: fast forms Grams from\n"
                 "float32 products (float64 sums) and solves in float32; exact is float64 throughout; auto\n"
                 "(default) is exact for small models, fast otherwise (docs/definitions.md, \"Precision of the\n"
-                "spectral engine\").");
+                "spectral engine\"). --device cuda runs in ctscope-engine (LibTorch: Grams and eigh on the GPU,\n"
+                "float64 unless --precision fast, no cache); cpu is the BLAS/LAPACK engine.");
 }
 
 } // namespace
@@ -67,6 +70,8 @@ int cmdAnalyze(int argc, char** argv) {
         // With --json - the JSON owns stdout; the tables go to stderr.
         std::FILE* out = args.get("json") == "-" ? stderr : stdout;
         if (args.positional().size() != 1) throw UsageError("expected exactly one checkpoint");
+        const DeviceKind device = deviceOption(args);
+        if (const std::optional<int> rc = handOffForDevice(device, argc, argv)) return *rc;
         StopSignals::install();
         const auto t0 = std::chrono::steady_clock::now();
         auto ckpt = openCheckpoint(args.positional()[0]);
@@ -81,7 +86,8 @@ int cmdAnalyze(int argc, char** argv) {
             opts.precision = *p;
         }
         TerminalProgress bar(!args.has("quiet"));
-        SpectralAnalysis a = analyzeCheckpoint(*ckpt, opts, [&](const Progress& p) { return bar.update(p); });
+        DeviceAnalysis ran = analyzeOnDevice(*ckpt, opts, device, [&](const Progress& p) { return bar.update(p); });
+        SpectralAnalysis& a = ran.analysis;
         bar.finish();
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -90,6 +96,7 @@ int cmdAnalyze(int argc, char** argv) {
         std::fprintf(out, "%s  [%s%s]  d_model %d, %d layers, %d heads (%d kv), ffn %d, vocab %d  (%.2f s)\n",
                     ckpt->path().c_str(), a.checkpointFormat.c_str(), a.synthetic ? ", SYNTHETIC demo" : "",
                     a.dModel, c.nLayers, c.nHeads, c.nKvHeads, c.ffnDim, c.vocab, secs);
+        if (device != DeviceKind::Cpu) std::fprintf(out, "device: %s\n", ran.device.c_str());
         for (const std::string& note : ckpt->notes()) std::fprintf(out, "note: %s\n", note.c_str());
         std::fputs(typeTable(a, ks).c_str(), out);
         const auto taus = args.getDoubleList("budget", {0.5, 0.9});

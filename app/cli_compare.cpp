@@ -3,6 +3,7 @@
 #include "core/util/cli_args.h"
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/device_analysis.h"
 #include "app/terminal_progress.h"
 
 #include "core/format/checkpoint.h"
@@ -28,6 +29,7 @@ void declareCompare(CommandLine& cl) {
         .value("k", "1,2,4,8,16,32,64", "the K columns: fraction captured by the base's top-K directions")
         .value("json", "FILE", "write the update by type as JSON ('-': to stdout, the table then goes to stderr)")
         .value("threads", "N", "worker threads (default: all cores)")
+        .value("device", "auto|cpu|cuda", "where the base's spectra are computed (auto: CUDA when a GPU is there)")
         .flag("overlay-only", "print both checkpoints' spectra side by side, no update (shapes may differ)")
         .flag("quiet", "no progress line")
         .footer("The update OTHER - BASE by type: rel_change and the fraction captured by the base's top-K\n"
@@ -45,15 +47,17 @@ int cmdCompare(int argc, char** argv) {
         const bool jsonToStdout = args.get("json") == "-";
         std::FILE* text = jsonToStdout ? stderr : stdout;
         if (args.positional().size() != 2) throw UsageError("expected BASE and OTHER");
+        const DeviceKind device = deviceOption(args);
+        if (const std::optional<int> rc = handOffForDevice(device, argc, argv)) return *rc;
         auto base = openCheckpoint(args.positional()[0]);
         auto other = openCheckpoint(args.positional()[1]);
         AnalysisOptions o;
         o.threads = args.getInt("threads", 0);
         TerminalProgress bar(!args.has("quiet"));
         auto report = [&](const Progress& p) { return bar.update(p); };
-        const SpectralAnalysis ba = analyzeCheckpoint(*base, o, report);
+        const SpectralAnalysis ba = analyzeOnDevice(*base, o, device, report).analysis;
         if (args.has("overlay-only")) {
-            const SpectralAnalysis oa = analyzeCheckpoint(*other, o, report);
+            const SpectralAnalysis oa = analyzeOnDevice(*other, o, device, report).analysis;
             bar.finish();
             std::fprintf(text, "type      PR/d base  PR/d other   K90/d base  K90/d other\n");
             for (const TypeResult& t : ba.types) {

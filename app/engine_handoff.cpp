@@ -33,8 +33,9 @@ int handOffToEngine(int argc, char** argv) {
                      cmd, engine.c_str(), std::strerror(errno));
         return 1;
     }
+    // argv[0] stays what the user typed, so the engine's help and messages
+    // say `ctscope finetune`, not `ctscope-engine finetune`.
     std::vector<char*> args(argv, argv + argc);
-    args[0] = const_cast<char*>(engine.c_str());
     args.push_back(nullptr);
     std::fflush(nullptr);
     ::execv(engine.c_str(), args.data());
@@ -42,4 +43,4 @@ int handOffToEngine(int argc, char** argv) {
     return 1;
 }
 
-} // namespace ctscope::cli
+}  // namespace ctscope::cli

@@ -3,13 +3,32 @@
 // starts it as a child process to run a sweep (`finetune ... --progress json`,
 // docs/engine-protocol.md). On a GPU node it is the whole command line.
 #include "app/commands.h"
+#include "app/device_analysis.h"
 #include "app/top_level.h"
+
+#include "core/train/device.h"
+#include "core/train/torch_spectra.h"
 
 #include <cstdio>
 #include <string>
 
+namespace {
+
+/// analyze/compare --device: the LibTorch spectral path (core/train/torch_spectra.h).
+ctscope::SpectralAnalysis torchAnalysis(const ctscope::Checkpoint& ckpt, const ctscope::AnalysisOptions& opts,
+                                        ctscope::DeviceKind device, const ctscope::ProgressFn& progress) {
+    ctscope::TorchSpectraOptions t;
+    t.device = device;
+    t.fp64 = opts.precision != ctscope::Precision::Fast;
+    t.keepBases = opts.keepBases;
+    return ctscope::analyzeCheckpointTorch(ckpt, t, progress);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace ctscope::cli;
+    setDeviceBackend({torchAnalysis, ctscope::resolveDevice, ctscope::describeDevice});
     TopLevel top("ctscope-engine", "ctscope-engine " CTSCOPE_VERSION " (LibTorch " CTSCOPE_TORCH_VERSION ")",
                  "ctscope-engine " CTSCOPE_VERSION " - the headless ctscope with the training engine (no Qt)");
     top.add("analyze", "spectra by matrix type (tables, JSON, CSV)", cmdAnalyze);

@@ -3,6 +3,7 @@
 // demo. `eval` and `finetune` need LibTorch and are handed to ctscope-engine
 // (see app/commands.h); this binary links Qt 6 and never LibTorch.
 #include "app/commands.h"
+#include "app/device_analysis.h"
 #include "app/top_level.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
     top.add("tokenize", "token ids of a text", cmdTokenize);
     top.add("sweep", "a sweep spread over shards / Slurm tasks: status or merge", cmdSweep);
     top.setWindow(runGui);
+    setEngineHandOff(handOffToEngine);  // analyze/compare --device cuda run in the engine
     top.footer("CKPT is a Hugging Face folder, a .safetensors, .gguf (also quantised or split), torch.save\n"
                ".pt/.pth/.bin or llama2.c .bin file, or 'demo'.\n"
                "eval and finetune run in ctscope-engine (installed beside ctscope), which also runs\n"

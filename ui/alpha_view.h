@@ -4,10 +4,12 @@
 /// WeightWatcher's guide bands (α < 2 over-trained, 2–6 typical, > 6
 /// under-trained); and alpha per type as bars (mean ± s.d. over the type's
 /// matrices, with the alpha of the stacked spectrum marked) beside PR / d and
-/// K90 / d of the same type. GUI thread only.
+/// K90 / d of the same type. The figures are built in core
+/// (figure_builders_ww.h) and rendered here. GUI thread only.
 #include "ui/loaded_model.h"
 #include "ui/plot_panel.h"
 
+#include "core/report/figure_builders_ww.h"
 #include "core/spectral/ww_metrics.h"
 
 #include <QList>
@@ -47,6 +49,8 @@ private:
 
     LoadedModelPtr m_model;
     WwAnalysis m_ww;
+    WwAlphaLayersFigure m_layersFigure;
+    WwAlphaTypesFigure m_typesFigure;
     QCustomPlot* m_layers = nullptr;
     QCustomPlot* m_types = nullptr;
     QLabel* m_summary = nullptr;

@@ -1,5 +1,7 @@
 #include "ui/analysis_job.h"
 
+#include "ui/job_progress.h"
+
 #include "core/format/checkpoint.h"
 #include "core/util/error.h"
 
@@ -12,7 +14,6 @@ namespace ctscope::ui {
 
 namespace {
 constexpr size_t kCacheEntries = 3;
-constexpr qint64 kProgressIntervalMs = 50;
 }  // namespace
 
 AnalysisJob::AnalysisJob(QObject* parent) : QObject(parent) {
@@ -91,31 +92,14 @@ void AnalysisJob::run(quint64 generation, const QString& path, const AnalysisOpt
             return;
         }
 
-        std::string lastStage;
-        double lastFraction = -1.0;
-        QElapsedTimer sinceLast;
-        sinceLast.start();
-        const ProgressFn progressFn = [&](const Progress& p) {
-            if (observer) observer(generation, p);
-            if (!stillWanted()) return false;
-            // Throttled: the engine reports per tensor, the bar needs ~20 Hz at most.
-            if (p.stage != lastStage || sinceLast.elapsed() >= kProgressIntervalMs || p.fraction >= 1.0) {
-                if (p.stage == lastStage && p.fraction == lastFraction) return true;
-                lastStage = p.stage;
-                lastFraction = p.fraction;
-                sinceLast.restart();
-                const QString stage = QString::fromStdString(p.stage);
-                const QString item = QString::fromStdString(p.item);
-                const double fraction = p.fraction;
-                QMetaObject::invokeMethod(
-                    this,
-                    [this, generation, fraction, stage, item] {
-                        if (generation == m_generation.load()) emit progress(fraction, stage, item);
-                    },
-                    Qt::QueuedConnection);
-            }
-            return true;
-        };
+        const ProgressFn progressFn = throttledProgress(
+            this, stillWanted,
+            [&observer, generation](const Progress& p) {
+                if (observer) observer(generation, p);
+            },
+            [this, generation](double fraction, const QString& stage, const QString& item) {
+                emit progress(fraction, stage, item);
+            });
         SpectralAnalysis analysis = analyzeCheckpoint(*checkpoint, options, progressFn);
         if (!stillWanted()) return;
         auto model = std::make_shared<LoadedModel>();

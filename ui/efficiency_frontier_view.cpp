@@ -1,6 +1,9 @@
 #include "ui/efficiency_frontier_view.h"
 
+#include "core/report/figure_builders_frontier_eff.h"
+#include "ui/figure_renderer.h"
 #include "ui/plot_style.h"
+#include "ui/style_pens.h"
 #include "ui/run_table_model.h"
 #include "ui/value_table_view.h"
 
@@ -12,29 +15,12 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <cmath>
-#include <map>
 
 namespace ctscope::ui {
 
 namespace {
 
 using Cell = ValueTableModel::Cell;
-
-// The colours of FinetunePlots' efficiency plot, so that an arm looks the
-// same in both: universal blue, per-type vermillion, random green, LoRA purple.
-QPen armPen(const RunSpec& spec, double width) {
-    QColor color = PlotStyle::okabeIto(3);
-    if (spec.arm == Arm::Amp)
-        color = PlotStyle::okabeIto(spec.basis == BasisKind::Universal ? 0 : spec.basis == BasisKind::Type ? 1 : 2);
-    QPen pen(color, width);
-    if (spec.arm == Arm::Amp && spec.param == AmpParam::Reconstruct) pen.setStyle(Qt::DashLine);
-    if (spec.arm == Arm::Lora) pen.setStyle(Qt::DashDotLine);
-    return pen;
-}
-
-// LoRA is drawn at the amp K whose trainable count it matches, as in FinetunePlots.
-int plotK(const EfficiencyRow& r) { return r.arm == Arm::Lora && r.matchK > 0 ? r.matchK : r.k; }
 
 }  // namespace
 
@@ -179,70 +165,20 @@ void EfficiencyFrontierView::rebuildKMin() {
         const QString line = RunTableModel::armLabel(s) + QStringLiteral(": ") + text;
         m_kMinLines << line;
         html += QStringLiteral("<p style='margin:0 0 6px 0'><span style='color:%1'>■</span> <b>%2</b><br>%3</p>")
-                    .arg(armPen(s, 1).color().name(), RunTableModel::armLabel(s).toHtmlEscaped(), text.toHtmlEscaped());
+                    .arg(StylePens::pen(efficiencyArmStyle(s)).color().name(), RunTableModel::armLabel(s).toHtmlEscaped(),
+                         text.toHtmlEscaped());
     }
     if (html.isEmpty()) html = tr("<i>K_min appears here once amplitude runs finish.</i>");
     m_kMin->setText(tr("<b>K_min</b> (efficiency &gt; 0 in every seed)<br><br>") + html);
 }
 
 void EfficiencyFrontierView::rebuildPlot() {
-    QCustomPlot* plot = m_plot;
-    plot->clearPlottables();
-    plot->clearItems();
-    plot->xAxis->setLabel(tr("K (basis directions; LoRA at matched K)"));
-    plot->yAxis->setLabel(tr("Efficiency (%)"));
-    PlotStyle::addHorizontalGuide(plot, plot->axisRect(), 100.0, QString());
-    PlotStyle::addHorizontalGuide(plot, plot->axisRect(), 0.0, QString());
-    PlotStyle::setGuideLabels(plot, {{100.0, tr("full FT")}, {0.0, tr("no learning")}});
-    std::map<QString, std::vector<const EfficiencyRow*>> series;
-    std::map<QString, RunSpec> specs;
-    m_maxK = 2;
-    for (const EfficiencyFrontierRow& fr : m_frontier.rows) {
-        const EfficiencyRow& r = fr.row;
-        m_maxK = std::max(m_maxK, plotK(r));
-        if (!r.defined || !std::isfinite(r.mean)) continue;
-        const QString name = RunTableModel::armLabel(r.spec());
-        series[name].push_back(&r);
-        specs.emplace(name, r.spec());
-    }
-    if (m_frontier.rows.empty()) m_maxK = 64;
-    for (const auto& [name, rows] : series) {
-        QVector<double> x, y, err;
-        for (const EfficiencyRow* r : rows) {
-            x.append(plotK(*r));
-            y.append(100.0 * r->mean);
-            err.append(100.0 * (std::isfinite(r->spread) ? r->spread : 0.0));
-        }
-        PlotStyle::addEfficiencySeries(plot, name, armPen(specs[name], 1.6), x, y, err);
-    }
-    // K_min as a vertical dashed line in the arm's colour; its text is beside the plot.
-    for (const KMin& m : m_frontier.kMin) {
-        if (m.k <= 0) continue;
-        const RunSpec s = m.spec();
-        auto* line = new QCPItemStraightLine(plot);
-        line->setSelectable(false);
-        line->setPen(QPen(armPen(s, 1).color(), 1.0, Qt::DashLine));
-        line->point1->setCoords(m.k, 0.0);
-        line->point2->setCoords(m.k, 1.0);
-    }
-    PlotStyle::setLog2Axis(plot->xAxis, m_maxK);
-    PlotStyle::setLinearAxis(plot->yAxis);
-    QString sub = m_model ? m_model->displayName() : QString();
-    PlotStyle::setTitle(plot, tr("Efficiency vs K"), sub);
-    if (m_runs.empty())
-        PlotStyle::setPlaceholder(plot, tr("No sweep yet"));
-    else if (!m_frontier.defined)
-        PlotStyle::setPlaceholder(plot, tr("Efficiency undefined: the baseline does not learn"));
-    else
-        PlotStyle::setPlaceholder(plot, series.empty() ? tr("Waiting for finished runs…") : QString());
-    plot->legend->setVisible(!series.empty());
-    PlotStyle::polishLegend(plot);
-    resetView();
+    m_figure = efficiencyFrontierFigure(
+        {&m_frontier, static_cast<int>(m_runs.size()), m_model ? m_model->displayName().toStdString() : std::string()});
+    FigureRenderer::render(m_figure, m_plot);
+    setFigureModel(m_plot, m_figure);
 }
 
-void EfficiencyFrontierView::resetView() {
-    PlotStyle::fitEfficiencyRange(m_plot, m_maxK);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-}
+void EfficiencyFrontierView::resetView() { FigureRenderer::applyRange(m_figure, m_plot); }
 
 }  // namespace ctscope::ui

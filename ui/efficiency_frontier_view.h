@@ -6,8 +6,10 @@
 /// efficiency point and the marginal gain per unit K
 /// (core/report/efficiency_frontier.h). Beside the efficiency-vs-K plot,
 /// K_min per amp arm: "K_min = 16", "no K has efficiency > 0 in every seed",
-/// or "undefined: the baseline does not learn". GUI thread only.
+/// or "undefined: the baseline does not learn". The plot is drawn from
+/// core/report/figure_builders_frontier_eff.h. GUI thread only.
 #include "core/report/efficiency_frontier.h"
+#include "core/report/figure.h"
 #include "ui/loaded_model.h"
 #include "ui/plot_panel.h"
 #include "ui/value_table_model.h"
@@ -75,7 +77,7 @@ private:
     QLabel* m_kMin = nullptr;
     QLabel* m_note = nullptr;
     QTimer* m_merge = nullptr;
-    int m_maxK = 64;
+    FigureModel m_figure;
 };
 
 }  // namespace ctscope::ui

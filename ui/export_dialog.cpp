@@ -169,6 +169,26 @@ void ExportDialog::browse() {
     if (!path.isEmpty()) m_target->setText(path);
 }
 
+void ExportDialog::recordChoices() const {
+    ExportProvenance p = FigureExport::provenance();
+    QStringList names;
+    for (FigureFormat f : formats())
+        if (f != FigureFormat::Csv && f != FigureFormat::Json) names << FigureExport::extension(f);
+    const ExportSize size = exportSize();
+    if (!p.command.isEmpty()) {
+        // `ctscope export` writes every figure into a folder; one figure's is its file's folder.
+        const QString dir = m_mode == Mode::AllFigures ? target() : QFileInfo(target()).absolutePath();
+        p.command << QStringLiteral("--out") << QFileInfo(dir).absoluteFilePath();
+        if (!names.isEmpty()) p.command << QStringLiteral("--format") << names.join(QLatin1Char(','));
+        p.command << QStringLiteral("--width-in") << QString::number(size.widthIn) << QStringLiteral("--height-in")
+                  << QString::number(size.heightIn) << QStringLiteral("--dpi") << QString::number(size.dpi);
+    }
+    p.options.insert(QStringLiteral("width_in"), size.widthIn);
+    p.options.insert(QStringLiteral("height_in"), size.heightIn);
+    p.options.insert(QStringLiteral("dpi"), size.dpi);
+    FigureExport::setProvenance(p);
+}
+
 void ExportDialog::accept() {
     m_written.clear();
     const QList<FigureFormat> chosen = formats();
@@ -180,12 +200,19 @@ void ExportDialog::accept() {
     else if (m_figures.isEmpty())
         error = tr("There is no figure to export.");
     if (error.isEmpty()) {
+        recordChoices();
         if (m_mode == Mode::AllFigures) {
             m_written = FigureExport::writeAll(m_figures, target(), chosen, exportSize(), &error);
             if (error.isEmpty()) m_settings.setLastExportDir(QFileInfo(target()).absolutePath());
         } else {
             const Figure f = m_figures.value(m_figure->currentIndex());
-            if (FigureExport::write(f, target(), chosen.first(), exportSize(), &error)) m_written << target();
+            if (FigureExport::write(f, target(), chosen.first(), exportSize(), &error)) {
+                m_written << target();
+                // The manifest beside it: <stem>.manifest.json.
+                const QFileInfo file(target());
+                const QString manifest = file.dir().filePath(FigureExport::manifestName(file.completeBaseName()));
+                if (FigureExport::writeManifest(f, manifest, {file.fileName()}, &error)) m_written << manifest;
+            }
             m_settings.setLastExportDir(QFileInfo(target()).absolutePath());
         }
         for (const Figure& f : m_figures) f.plot->replot(QCustomPlot::rpQueuedReplot);

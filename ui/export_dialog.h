@@ -40,6 +40,9 @@ public slots:
     void accept() override;
 
 private:
+    /// Completes the provenance the window set (FigureExport::setProvenance)
+    /// with the chosen folder, formats and size, before anything is written.
+    void recordChoices() const;
     void updateSizeFields();
     void browse();
     QString defaultTarget() const;

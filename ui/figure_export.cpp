@@ -356,11 +356,14 @@ QStringList FigureExport::writeAll(const QList<Figure>& figures, const QString& 
     }
     for (int i = 0; i < figures.size(); ++i) {
         const QString path = out.filePath(manifestName(figures[i].id));
-        const QJsonObject m = manifest(figures[i], files[i]);
-        if (!writeText(path, QJsonDocument(m).toJson(QJsonDocument::Indented), error)) return written;
+        if (!writeManifest(figures[i], path, files[i], error)) return written;
         written.append(path);
     }
     return written;
+}
+
+bool FigureExport::writeManifest(const Figure& figure, const QString& path, const QStringList& files, QString* error) {
+    return writeText(path, QJsonDocument(manifest(figure, files)).toJson(QJsonDocument::Indented), error);
 }
 
 }  // namespace ctscope::ui

@@ -109,6 +109,9 @@ public:
     /// "figure", "title", "files" (names written beside it), "checkpoint",
     /// "options", "seeds", "command" (argv), "command_line" (one shell line)}.
     static QJsonObject manifest(const Figure& figure, const QStringList& files);
+    /// Writes manifest(figure, files) to `path`; false with `error` set on failure.
+    static bool writeManifest(const Figure& figure, const QString& path, const QStringList& files,
+                              QString* error = nullptr);
 };
 
 }  // namespace ctscope::ui

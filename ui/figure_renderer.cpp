@@ -1,6 +1,7 @@
 #include "ui/figure_renderer.h"
 
 #include "ui/plot_style.h"
+#include "ui/style_pens.h"
 
 #include <qcustomplot.h>
 
@@ -63,7 +64,7 @@ QCPBarsGroup* barsGroup(QCustomPlot* plot) {
 }
 
 QCPAbstractPlottable* drawSeries(const FigureSeries& s, QCustomPlot* plot) {
-    const QPen pen = PlotStyle::stylePen(s.style, s.kind);
+    const QPen pen = StylePens::pen(s.style, s.kind);
     if (s.kind == SeriesKind::Bars) {
         auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
         bars->setName(qs(s.name));
@@ -72,6 +73,14 @@ QCPAbstractPlottable* drawSeries(const FigureSeries& s, QCustomPlot* plot) {
         bars->setWidth(0.38);
         bars->setBarsGroup(barsGroup(plot));
         bars->setData(qv(s.x), qv(s.y), true);
+        if (s.yError.size() == s.x.size() && !s.x.empty()) {  // ± s.d. in black over the bars
+            auto* err = new QCPErrorBars(plot->xAxis, plot->yAxis);
+            err->setName(qs(s.name) + QObject::tr(" ± s.d."));
+            err->removeFromLegend();
+            err->setDataPlottable(bars);
+            err->setData(qv(s.yError));
+            err->setPen(QPen(Qt::black, 1.0));
+        }
         return bars;
     }
     if (!s.bandLow.empty() && s.bandLow.size() == s.x.size() && s.bandHigh.size() == s.x.size()) {
@@ -94,8 +103,10 @@ QCPAbstractPlottable* drawSeries(const FigureSeries& s, QCustomPlot* plot) {
     g->setName(qs(s.name));
     if (s.kind == SeriesKind::Markers) {
         g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(pen.color(), 1.5), Qt::white,
-                                           s.style.emphasised ? 8 : 6));
+        // Open circles unless the style asks for filled ones (final points).
+        const QBrush fill = s.style.hasVariant("filled") ? QBrush(pen.color()) : QBrush(Qt::white);
+        g->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(pen.color(), 1.5), fill, s.style.emphasised ? 8 : 6));
     } else {
         g->setPen(pen);
     }
@@ -110,6 +121,30 @@ QCPAbstractPlottable* drawSeries(const FigureSeries& s, QCustomPlot* plot) {
         err->setWhiskerWidth(5);
     }
     return g;
+}
+
+/// A vertical line at g.x in the guide's colour (dotted), labelled at its top.
+void addVerticalGuide(const FigureGuide& g, QCustomPlot* plot) {
+    auto* line = new QCPItemStraightLine(plot);
+    line->setClipToAxisRect(true);
+    line->setSelectable(false);
+    QPen pen = g.style.key.empty() ? QPen(QColor(150, 150, 150), 1.0) : StylePens::pen(g.style);
+    pen.setStyle(Qt::DotLine);
+    pen.setWidthF(1.2);
+    line->setPen(pen);
+    // Positive y keeps the line valid on a log axis.
+    line->point1->setCoords(g.x, 1.0);
+    line->point2->setCoords(g.x, 2.0);
+    if (g.label.empty()) return;
+    auto* text = new QCPItemText(plot);
+    text->setClipToAxisRect(true);
+    text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    text->position->setCoords(g.x, 0.02);
+    text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    text->setFont(PlotStyle::font(PlotStyle::kTickPt, false));
+    text->setColor(pen.color());
+    text->setText(qs(g.label));
 }
 
 void addNote(const FigureNote& n, QCustomPlot* plot) {
@@ -142,8 +177,12 @@ QVector<QCPAbstractPlottable*> FigureRenderer::render(const FigureModel& f, QCus
     }
     QList<QPair<double, QString>> guideLabels;
     for (const FigureGuide& g : f.guides) {
+        if (g.vertical) {
+            addVerticalGuide(g, plot);
+            continue;
+        }
         QCPItemStraightLine* line = PlotStyle::addHorizontalGuide(plot, plot->axisRect(), g.y, QString());
-        if (!g.style.key.empty()) line->setPen(PlotStyle::guidePen(g.style));
+        if (!g.style.key.empty()) line->setPen(StylePens::guidePen(g.style));
         if (!g.label.empty()) guideLabels.append({g.y, qs(g.label)});
     }
     if (!guideLabels.isEmpty())

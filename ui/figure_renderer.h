@@ -2,7 +2,7 @@
 /// Draws a core FigureModel into a QCustomPlot: axes (linear, log, log-2,
 /// text ticks), series (lines, markers, bars, error bars, bands), guides,
 /// notes, title, legend and the default view range. Pens come from
-/// PlotStyle::stylePen, the one map from semantic style keys to pens. The
+/// StylePens::pen (ui/style_pens.h), the one map from semantic style keys to pens. The
 /// plot holds no numbers of its own: exports read the model. GUI thread only.
 #include "core/report/figure.h"
 

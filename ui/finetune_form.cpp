@@ -1,6 +1,9 @@
 #include "ui/finetune_form.h"
 
+#include "core/report/list_parse.h"
+
 #include <QCheckBox>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -72,8 +75,9 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
     m_residual = new QCheckBox(tr("residual"), this);
     m_reconstruct = new QCheckBox(tr("reconstruct"), this);
     m_residual->setToolTip(tr("W = W_res + S·B: starts from the unchanged model"));
-    m_reconstruct->setToolTip(tr("W = S·B: starts from the rank-K reconstruction, so small K must first win back "
-                                 "what the truncation lost (the K phase transition)"));
+    m_reconstruct->setToolTip(
+        tr("W = S·B: starts from the rank-K reconstruction, so small K must first win back "
+           "what the truncation lost (the K phase transition)"));
     m_steps = spin(this, 1, 100000, defaults.steps);
     m_seeds = spin(this, 1, 100, defaults.seeds);
     m_lrs = new QLineEdit(this);
@@ -83,6 +87,11 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
     m_batch = spin(this, 1, 1024, defaults.batch);
     m_out = new QLineEdit(this);
     m_out->setPlaceholderText(tr("automatic (kept for reopening)"));
+    m_device = new QComboBox(this);
+    m_device->setObjectName(QStringLiteral("finetuneDevice"));
+    for (DeviceKind d : {DeviceKind::Auto, DeviceKind::Cpu, DeviceKind::Cuda})
+        m_device->addItem(QString::fromLatin1(deviceKindName(d)), static_cast<int>(d));
+    m_device->setToolTip(tr("Where ctscope-engine trains: auto is CUDA when its LibTorch sees a GPU"));
 
     auto* form = new QFormLayout(this);
     form->setContentsMargins(0, 0, 0, 0);
@@ -95,6 +104,7 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Amp as:"), row(this, {m_residual, m_reconstruct}));
     form->addRow(tr("Steps:"), m_steps);
     form->addRow(tr("Seeds:"), m_seeds);
+    form->addRow(tr("Device:"), m_device);
     form->addRow(tr("LR grid:"), m_lrs);
     form->addRow(tr("Sequence × batch:"), row(this, {m_seq, m_batch}));
     form->addRow(tr("Output:"), withBrowse(this, m_out, true));
@@ -102,14 +112,9 @@ FinetuneForm::FinetuneForm(QWidget* parent) : QWidget(parent) {
 }
 
 bool FinetuneForm::parseIntList(const QString& text, std::vector<int>* out) {
-    out->clear();
-    for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int v = part.trimmed().toInt(&ok);
-        if (!ok || v <= 0) return false;
-        out->push_back(v);
-    }
-    return true;
+    // The one list parser (core/report/list_parse.h); the form wants counts, so > 0.
+    if (!ctscope::parseIntList(text.toStdString(), out)) return false;
+    return std::all_of(out->begin(), out->end(), [](int v) { return v > 0; });
 }
 
 bool FinetuneForm::parseDoubleList(const QString& text, std::vector<double>* out) {
@@ -155,6 +160,7 @@ bool FinetuneForm::options(FinetuneOptions* out, QString* error) const {
     o.seq = m_seq->value();
     o.batch = m_batch->value();
     o.outDir = m_out->text().trimmed().toStdString();
+    o.device = static_cast<DeviceKind>(m_device->currentData().toInt());
     *out = o;
     return true;
 }
@@ -183,18 +189,28 @@ void FinetuneForm::setOptions(const FinetuneOptions& o) {
     m_seq->setValue(o.seq);
     m_batch->setValue(o.batch);
     m_out->setText(QString::fromStdString(o.outDir));
+    m_device->setCurrentIndex(std::max(0, m_device->findData(static_cast<int>(o.device))));
 }
 
 QVariantMap FinetuneForm::toMap() const {
-    return {{QStringLiteral("data"), m_data->text()},      {QStringLiteral("blocks"), m_blocks->value()},
-            {QStringLiteral("ks"), m_ks->text()},          {QStringLiteral("universal"), m_universal->isChecked()},
-            {QStringLiteral("type"), m_type->isChecked()}, {QStringLiteral("random"), m_random->isChecked()},
-            {QStringLiteral("full"), m_full->isChecked()}, {QStringLiteral("amp"), m_amp->isChecked()},
-            {QStringLiteral("lora"), m_lora->isChecked()}, {QStringLiteral("steps"), m_steps->value()},
-            {QStringLiteral("seeds"), m_seeds->value()},   {QStringLiteral("lrs"), m_lrs->text()},
-            {QStringLiteral("seq"), m_seq->value()},       {QStringLiteral("batch"), m_batch->value()},
-            {QStringLiteral("out"), m_out->text()},        {QStringLiteral("residual"), m_residual->isChecked()},
-            {QStringLiteral("reconstruct"), m_reconstruct->isChecked()}};
+    return {{QStringLiteral("data"), m_data->text()},
+            {QStringLiteral("blocks"), m_blocks->value()},
+            {QStringLiteral("ks"), m_ks->text()},
+            {QStringLiteral("universal"), m_universal->isChecked()},
+            {QStringLiteral("type"), m_type->isChecked()},
+            {QStringLiteral("random"), m_random->isChecked()},
+            {QStringLiteral("full"), m_full->isChecked()},
+            {QStringLiteral("amp"), m_amp->isChecked()},
+            {QStringLiteral("lora"), m_lora->isChecked()},
+            {QStringLiteral("steps"), m_steps->value()},
+            {QStringLiteral("seeds"), m_seeds->value()},
+            {QStringLiteral("lrs"), m_lrs->text()},
+            {QStringLiteral("seq"), m_seq->value()},
+            {QStringLiteral("batch"), m_batch->value()},
+            {QStringLiteral("out"), m_out->text()},
+            {QStringLiteral("residual"), m_residual->isChecked()},
+            {QStringLiteral("reconstruct"), m_reconstruct->isChecked()},
+            {QStringLiteral("device"), m_device->currentText()}};
 }
 
 void FinetuneForm::fromMap(const QVariantMap& map) {
@@ -224,6 +240,10 @@ void FinetuneForm::fromMap(const QVariantMap& map) {
     check("lora", m_lora);
     check("residual", m_residual);
     check("reconstruct", m_reconstruct);
+    if (map.contains(QLatin1String("device"))) {
+        const int i = m_device->findText(map.value(QLatin1String("device")).toString());
+        if (i >= 0) m_device->setCurrentIndex(i);
+    }
 }
 
 QVariantMap FinetuneForm::mapFromSweepOptions(const QJsonObject& o) {
@@ -243,7 +263,8 @@ QVariantMap FinetuneForm::mapFromSweepOptions(const QJsonObject& o) {
             map.insert(QLatin1String(mapKey), present.contains(QLatin1String(name)));
     };
     const QString data = o.value(QLatin1String("data")).toString();
-    if (!data.isEmpty() && QFileInfo(data).isFile()) map.insert(QStringLiteral("data"), QFileInfo(data).absoluteFilePath());
+    if (!data.isEmpty() && QFileInfo(data).isFile())
+        map.insert(QStringLiteral("data"), QFileInfo(data).absoluteFilePath());
     number("blocks");
     number("steps");
     number("seeds");
@@ -256,7 +277,8 @@ QVariantMap FinetuneForm::mapFromSweepOptions(const QJsonObject& o) {
     }
     if (o.value(QLatin1String("lr_grid")).isArray()) {
         QStringList lrs;
-        for (const QJsonValue& v : o.value(QLatin1String("lr_grid")).toArray()) lrs << QString::number(v.toDouble(), 'g', 4);
+        for (const QJsonValue& v : o.value(QLatin1String("lr_grid")).toArray())
+            lrs << QString::number(v.toDouble(), 'g', 4);
         map.insert(QStringLiteral("lrs"), lrs.join(QLatin1Char(',')));
     }
     flags("bases", {{"universal", "universal"}, {"type", "type"}, {"random", "random"}});

@@ -10,6 +10,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSpinBox;
 
@@ -60,6 +61,7 @@ private:
     QSpinBox* m_seq = nullptr;
     QSpinBox* m_batch = nullptr;
     QLineEdit* m_out = nullptr;
+    QComboBox* m_device = nullptr;  ///< auto, cpu, cuda: passed to the engine as --device
 };
 
 }  // namespace ctscope::ui

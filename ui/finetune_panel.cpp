@@ -1,6 +1,5 @@
 #include "ui/finetune_panel.h"
 
-#include "core/report/metrics_io.h"
 #include "core/report/sweep_dir.h"
 #include "core/report/sweep_merge.h"
 #include "ui/example_paths.h"
@@ -48,7 +47,6 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
     m_followTimer = new QTimer(this);
     m_followTimer->setInterval(kFollowIntervalMs);
     connect(m_followTimer, &QTimer::timeout, this, &FinetunePanel::followShards);
-
     m_run = new QPushButton(tr("Run"), this);
     m_run->setToolTip(tr("Start the sweep in the background"));
     m_stop = new QPushButton(tr("Stop"), this);
@@ -58,7 +56,6 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
     m_status = new QLabel(tr("Open a checkpoint, choose the options and press Run."), this);
     m_status->setObjectName(QStringLiteral("finetuneStatus"));
     m_status->setWordWrap(true);
-
     auto* sweepBox = new QGroupBox(tr("Sweep"), this);
     auto* sweepLayout = new QVBoxLayout(sweepBox);
     sweepLayout->addWidget(m_form);
@@ -127,8 +124,6 @@ FinetunePanel::FinetunePanel(QWidget* parent, bool restoreLastSweep) : QWidget(p
         requestSweepFolder(last);
 }
 
-FinetunePanel::~FinetunePanel() = default;  // m_job's destructor stops and joins the sweep
-
 void FinetunePanel::setModel(LoadedModelPtr model) {
     m_model = std::move(model);
     setRunning(isRunning());
@@ -179,28 +174,20 @@ void FinetunePanel::run() {
     const ExistingSweep existing = inspectSweepDir(options.outDir);
     std::vector<RunResult> kept;
     if (existing.present) {
-        switch (askAboutExistingSweep(dir, existing)) {
-            case ExistingSweepChoice::Resume:
+        const ExistingSweepChoice choice = askAboutExistingSweep(dir, existing);
+        if (choice == ExistingSweepChoice::Cancel) return;
+        try {
+            if (choice == ExistingSweepChoice::Resume) {
                 options.resume = true;
-                try {
-                    for (RunResult& r : readSweepFolder(options.outDir).runs)
-                        if (r.completed) kept.push_back(std::move(r));
-                } catch (const std::exception& e) {
-                    emit errorOccurred(QString::fromStdString(e.what()));
-                    return;
-                }
-                break;
-            case ExistingSweepChoice::MoveAside:
-                try {
-                    const std::string aside = moveSweepAside(options.outDir);
-                    m_log->appendPlainText(tr("Moved the sweep that was in %1 to %2").arg(dir, QString::fromStdString(aside)));
-                } catch (const std::exception& e) {
-                    emit errorOccurred(QString::fromStdString(e.what()));
-                    return;
-                }
-                break;
-            case ExistingSweepChoice::Cancel:
-                return;
+                for (RunResult& r : readSweepFolder(options.outDir).runs)
+                    if (r.completed) kept.push_back(std::move(r));
+            } else {
+                const std::string aside = moveSweepAside(options.outDir);
+                m_log->appendPlainText(tr("Moved the sweep that was in %1 to %2").arg(dir, QString::fromStdString(aside)));
+            }
+        } catch (const std::exception& e) {
+            emit errorOccurred(QString::fromStdString(e.what()));
+            return;
         }
     }
     if (!QDir().mkpath(dir)) {
@@ -247,11 +234,10 @@ FinetunePanel::ExistingSweepChoice FinetunePanel::askAboutExistingSweep(const QS
                               "Move aside renames the folder to %1.old-N (nothing is deleted) and starts afresh.")
                                .arg(QFileInfo(dir).fileName()));
     QPushButton* resume = box.addButton(tr("Resume"), QMessageBox::AcceptRole);
-    resume->setObjectName(QStringLiteral("resumeSweep"));
     QPushButton* aside = box.addButton(tr("Move aside"), QMessageBox::DestructiveRole);
+    resume->setObjectName(QStringLiteral("resumeSweep"));
     aside->setObjectName(QStringLiteral("moveSweepAside"));
-    QPushButton* cancel = box.addButton(QMessageBox::Cancel);
-    cancel->setObjectName(QStringLiteral("cancelSweep"));
+    box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelSweep"));
     box.setDefaultButton(resume);
     box.exec();
     if (box.clickedButton() == resume) return ExistingSweepChoice::Resume;
@@ -263,12 +249,9 @@ void FinetunePanel::onSteps(const std::vector<StepMetrics>& steps) {
     if (steps.empty()) return;
     m_plots->addSteps(steps);
     const StepMetrics& last = steps.back();
+    const int total = last.totalSteps > 0 ? last.totalSteps : m_form->toMap().value(QStringLiteral("steps")).toInt();
     if (isRunning())
-        showStatus(tr("Running %1: step %2 of %3")
-                       .arg(QString::fromStdString(last.runId))
-                       .arg(last.step)
-                       .arg(last.totalSteps > 0 ? last.totalSteps
-                                                : m_form->toMap().value(QStringLiteral("steps")).toInt()));
+        showStatus(tr("Running %1: step %2 of %3").arg(QString::fromStdString(last.runId)).arg(last.step).arg(total));
 }
 
 void FinetunePanel::showEfficiency(bool resetRuns) {
@@ -302,10 +285,9 @@ void FinetunePanel::onFinished(const SweepResult& result) {
     setRunning(false);
     m_runView->resizeColumnsToContents();
     emit runsChanged();
-    showStatus(
-        result.cancelled
-            ? tr("Stopped: %n run(s) finished.", nullptr, static_cast<int>(m_runs.size()))
-            : tr("Finished: %n run(s). Results in %1", nullptr, static_cast<int>(m_runs.size())).arg(m_sweepDir));
+    const int n = static_cast<int>(m_runs.size());
+    showStatus(result.cancelled ? tr("Stopped: %n run(s) finished.", nullptr, n)
+                                : tr("Finished: %n run(s). Results in %1", nullptr, n).arg(m_sweepDir));
 }
 
 FinetunePanel::SweepRead FinetunePanel::readFolder(const QString& dir, const ReadHook& hook) {
@@ -329,11 +311,13 @@ FinetunePanel::SweepRead FinetunePanel::readFolder(const QString& dir, const Rea
     return read;
 }
 
+bool FinetunePanel::refuseWhileRunning() {
+    if (isRunning()) emit errorOccurred(tr("Stop the running sweep before opening another."));
+    return isRunning();
+}
+
 bool FinetunePanel::requestSweepFolder(const QString& dir) {
-    if (isRunning()) {
-        emit errorOccurred(tr("Stop the running sweep before opening another."));
-        return false;
-    }
+    if (refuseWhileRunning()) return false;
     startRead(dir, false);
     showStatus(tr("Reading the sweep in %1…").arg(dir));
     return true;
@@ -356,10 +340,7 @@ void FinetunePanel::startRead(const QString& dir, bool following) {
 }
 
 bool FinetunePanel::openSweepFolder(const QString& dir) {
-    if (isRunning()) {
-        emit errorOccurred(tr("Stop the running sweep before opening another."));
-        return false;
-    }
+    if (refuseWhileRunning()) return false;
     ++m_openGeneration;
     return showSweepFolder(dir, readFolder(dir, {}));
 }
@@ -388,14 +369,14 @@ bool FinetunePanel::showSweepFolder(const QString& dir, SweepRead read, bool fol
     // A sweep spread over shards (Slurm array tasks, several terminals) is
     // followed as its shards grow: polled, since cluster file systems often
     // deliver no change notifications.
+    const int n = static_cast<int>(m_runs.size());
     if (read.sharded) {
         m_followSignature = read.signature;
         m_followTimer->start();
-        showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, static_cast<int>(m_runs.size()))
-                       .arg(dir));
+        showStatus(tr("Sharded sweep from %1: %n run(s), following the shards.", nullptr, n).arg(dir));
     } else {
         m_followTimer->stop();
-        showStatus(tr("Sweep from %1: %n run(s).", nullptr, static_cast<int>(m_runs.size())).arg(dir));
+        showStatus(tr("Sweep from %1: %n run(s).", nullptr, n).arg(dir));
     }
     if (!following) emit sweepOpened(dir);
     return true;

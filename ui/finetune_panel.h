@@ -42,7 +42,7 @@ public:
 
     /// `restoreLastSweep`: reopen the sweep remembered in the settings.
     explicit FinetunePanel(QWidget* parent = nullptr, bool restoreLastSweep = true);
-    ~FinetunePanel() override;
+    ~FinetunePanel() override = default;  ///< m_job's destructor (a child) stops and joins the sweep
 
     /// The checkpoint sweeps run on (null disables Run).
     void setModel(LoadedModelPtr model);
@@ -128,6 +128,8 @@ private:
     enum class ExistingSweepChoice { Resume, MoveAside, Cancel };
     ExistingSweepChoice askAboutExistingSweep(const QString& dir, const ExistingSweep& existing);
     void followShards();
+    /// True, after reporting it, while a sweep runs (no folder is opened then).
+    bool refuseWhileRunning();
     /// Recomputes m_table from m_runs and shows it in the plots and the
     /// Runs table (`resetRuns`: the table's rows are replaced by m_runs).
     void showEfficiency(bool resetRuns);

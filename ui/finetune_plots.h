@@ -14,13 +14,15 @@
 ///    error bars over seeds, guides at 100% and 0%. A point whose grid is
 ///    not all in (EfficiencyRow::complete false) is drawn hollow, named
 ///    "… (provisional)" and labelled with how many runs are in ("3/4 runs").
+/// Every number and series comes from core/report/figure_builders_finetune.h
+/// (efficiencies from the EfficiencyTable given); this view renders the
+/// models and keeps the controls, and exports write the models.
 /// GUI thread only.
 #include "core/report/efficiency.h"
+#include "core/report/figure_builders_finetune.h"
 #include "core/train/finetune_types.h"
 #include "ui/plot_panel.h"
 
-#include <map>
-#include <string>
 #include <vector>
 
 class QCheckBox;
@@ -72,14 +74,8 @@ public slots:
     void resetView() override;
 
 private:
-    struct RunData {
-        RunSpec spec;
-        std::map<int, double> train;
-        std::map<int, double> heldOut;
-    };
     void rebuildCurves();
-    void rescaleLossPlots();
-    void updatePlaceholders();
+    void renderEfficiency();
 
     QCustomPlot* m_loss = nullptr;
     QCustomPlot* m_heldOut = nullptr;
@@ -87,12 +83,12 @@ private:
     QSlider* m_smoothSlider = nullptr;
     QLabel* m_smoothLabel = nullptr;
     QCheckBox* m_allLrsBox = nullptr;
-    std::map<std::string, RunData> m_data;  ///< by run id
+    FinetuneCurves m_curves;
     EfficiencyTable m_table;
+    FigureModel m_lossFigure, m_heldOutFigure, m_efficiencyFigure;
     double m_smoothing = 0.0;
     bool m_allLrs = false;
     bool m_follow = true;  ///< rescale as data arrives until the user pans or zooms
-    int m_maxK = 64;
 };
 
 }  // namespace ctscope::ui

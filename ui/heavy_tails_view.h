@@ -3,11 +3,13 @@
 /// matrices as a log–log histogram and as a complementary CDF, each with
 /// WeightWatcher's power-law fit drawn from xmin (dashed) and xmin marked
 /// (dotted), alpha and D in the legend; several matrices overlaid. With
-/// nothing selected it shows the first layer and the embeddings. GUI thread
-/// only; the fits are computed when the model or the selection changes.
+/// nothing selected it shows the first layer and the embeddings. The figures
+/// are built in core (figure_builders_ww.h) and rendered here. GUI thread
+/// only; the fits are computed once per model.
 #include "ui/loaded_model.h"
 #include "ui/plot_panel.h"
 
+#include "core/report/figure_builders_ww.h"
 #include "core/spectral/ww_metrics.h"
 
 #include <QList>
@@ -53,13 +55,14 @@ public slots:
 
 private:
     void rebuild();
-    QVector<int> defaultSelection() const;
-    Series addSeries(QCustomPlot* plot, int matrix, const QPen& pen, bool ccdf);
+    /// Renders `figure` into `plot` and returns what each shown matrix drew.
+    QList<Series> renderTails(const WwTailsFigure& figure, QCustomPlot* plot, bool ccdf);
 
     LoadedModelPtr m_model;
     std::vector<WwMatrixMetrics> m_metrics;  ///< per matrix of m_model, computed on setModel
     QVector<int> m_selection;
     QList<Series> m_esdSeries, m_ccdfSeries;
+    FigureModel m_esdFigure, m_ccdfFigure;
     QCustomPlot* m_esd = nullptr;
     QCustomPlot* m_ccdf = nullptr;
     QSpinBox* m_bins = nullptr;

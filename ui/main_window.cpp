@@ -388,54 +388,6 @@ void MainWindow::setBusy(bool busy) {
     m_cancel->setVisible(busy);
 }
 
-QList<Figure> MainWindow::allFigures() const {
-    return m_spectrum->figures() + m_energy->figures() + m_types->figures() + m_frontier->figures() +
-           m_budget->figures() + m_overlay->figures() + m_update->figures() + m_finetune->figures() +
-           m_effFrontier->figures() + findChild<HeavyTailsView*>()->figures() + findChild<AlphaView*>()->figures();
-}
-
-QList<TableExport> MainWindow::allTables() const {
-    QList<TableExport> out = m_frontier->tables() + m_budget->tables();
-    if (!m_update->update().types.empty()) out += m_update->tables();
-    if (!m_effFrontier->runs().empty()) out += m_effFrontier->tables();
-    return out;
-}
-
-QList<Figure> MainWindow::currentFigures() const {
-    QWidget* current = m_tabs->currentWidget();
-    if (current == m_finetune) return m_finetune->figures();
-    if (current == m_effFrontier) return m_effFrontier->figures();
-    if (auto* panel = qobject_cast<PlotPanel*>(current)) return panel->figures();
-    return {};
-}
-
-void MainWindow::exportCurrentFigure() {
-    const QList<Figure> all = allFigures();
-    const QList<Figure> current = currentFigures();
-    const int index = current.isEmpty() ? 0 : static_cast<int>(all.indexOf(current.first()));
-    Settings settings;
-    ExportDialog dialog(ExportDialog::Mode::OneFigure, all, index, settings, this);
-    if (dialog.exec() == QDialog::Accepted)
-        m_statusText->setText(tr("Wrote %1").arg(dialog.writtenFiles().join(QStringLiteral(", "))));
-}
-
-void MainWindow::exportAllFigures() {
-    Settings settings;
-    ExportDialog dialog(ExportDialog::Mode::AllFigures, allFigures(), 0, settings, this);
-    if (dialog.exec() != QDialog::Accepted) return;
-    // The papers' tables go beside the figures, as CSV of their raw values.
-    int written = static_cast<int>(dialog.writtenFiles().size());
-    for (const TableExport& table : allTables()) {
-        QString error;
-        if (!table.model->writeCsv(QDir(dialog.target()).filePath(table.id + QStringLiteral(".csv")), &error)) {
-            m_messages->showMessage(error, MessageBar::Kind::Error);
-            return;
-        }
-        ++written;
-    }
-    m_statusText->setText(tr("Wrote %n file(s) to %1", nullptr, written).arg(dialog.target()));
-}
-
 QString MainWindow::aboutText() {
 #ifdef CTSCOPE_TORCH_VERSION
     const QString torch = tr("engine built against LibTorch %1").arg(QStringLiteral(CTSCOPE_TORCH_VERSION));

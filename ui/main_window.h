@@ -80,6 +80,10 @@ public:
     QList<Figure> currentFigures() const;
     /// Every table a view offers for CSV export (frontier, budget, …).
     QList<TableExport> allTables() const;
+    /// What an export from the window records in each manifest: the shown
+    /// checkpoint's identity, K, τ, the sweep's seeds, and the `ctscope export`
+    /// command for the same figures (the dialog adds --out, --format and the size).
+    ExportProvenance exportProvenance() const;
 
 public slots:
     void openFileDialog();

@@ -5,7 +5,9 @@
 ///    embeddings, then the universal Gram), one bar per checkpoint;
 ///  - the energy curves E(K) on a K/d axis for the universal Gram or a
 ///    chosen type.
-/// Checkpoint i keeps colour colorFor(i) in every plot. GUI thread only.
+/// Checkpoint i keeps colour colorFor(i) in every plot. The figures come
+/// from core/report/figure_builders_compare.h. GUI thread only.
+#include "core/report/figure.h"
 #include "core/spectral/spectral_analysis.h"
 #include "ui/loaded_model.h"
 #include "ui/plot_panel.h"
@@ -18,7 +20,6 @@
 #include <optional>
 
 class QComboBox;
-class QCPBarsGroup;
 
 namespace ctscope::ui {
 
@@ -59,14 +60,9 @@ public slots:
     void resetView() override;
 
 private:
-    struct Slot {
-        std::optional<MatrixType> type;  ///< nullopt: the universal Gram
-        double position = 0;
-    };
-    QList<Slot> layoutSlots() const;
     void rebuild();
     void rebuildTypeChoices();
-    void rebuildBars(QCustomPlot* plot, QCPBarsGroup* group, bool k90);
+    void rebuildBars();
     void rebuildEnergy();
 
     QList<OverlayEntry> m_entries;
@@ -74,8 +70,7 @@ private:
     QCustomPlot* m_prPlot = nullptr;
     QCustomPlot* m_k90Plot = nullptr;
     QCustomPlot* m_energyPlot = nullptr;
-    QCPBarsGroup* m_prGroup = nullptr;
-    QCPBarsGroup* m_k90Group = nullptr;
+    FigureModel m_prFigure, m_k90Figure, m_energyFigure;
 };
 
 }  // namespace ctscope::ui

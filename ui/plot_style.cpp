@@ -401,27 +401,4 @@ QVector<int> PlotStyle::curvesToDraw(const QVector<int>& requested, int count, i
 
 bool PlotStyle::colourByType(const QVector<MatrixType>& types) { return styleByType({types.begin(), types.end()}); }
 
-QPen PlotStyle::stylePen(const StyleKey& style, SeriesKind kind) {
-    const double width = style.emphasised ? 2.4 : 1.6;
-    const auto colourPen = [&](const QColor& c, double w) {
-        QPen pen(c, w);
-        pen.setCapStyle(Qt::FlatCap);
-        return pen;
-    };
-    if (style.key == "type") {
-        const std::optional<Role> t = matrixTypeFromName(style.value);
-        return t ? typePen(*t, style.emphasised ? 2.8 : 1.6) : seriesPen(0, width);
-    }
-    if (style.key == "series") return seriesPen(std::atoi(style.value.c_str()), width);
-    if (style.key == "reference") return referencePen();
-    // Blue for a type's own basis, orange for the universal one, in bars and curves alike.
-    if (style.key == "basis") return colourPen(okabeIto(style.value == "universal" ? 4 : 0), kind == SeriesKind::Line ? 1.8 : width);
-    if (style.key == "metric") return colourPen(okabeIto(style.value == "k90" ? 3 : 2), width);
-    return seriesPen(0, width);
-}
-
-QPen PlotStyle::guidePen(const StyleKey& style) {
-    return QPen(stylePen(style, SeriesKind::Bars).color().darker(115), 1.2, Qt::DashLine);
-}
-
 }  // namespace ctscope::ui

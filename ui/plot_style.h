@@ -48,13 +48,6 @@ public:
     static double rampPosition(double value, double lo, double hi);
     /// A pen for the i-th of several overlaid series (colour, then dash).
     static QPen seriesPen(int i, double width = 1.6);
-    /// The one map from a figure series' semantic style key (core/report/figure.h)
-    /// to its pen: {"type", "q"} → typePen, {"series", "3"} → seriesPen(3),
-    /// {"reference", …} → referencePen, {"basis", "type"/"universal"} → blue/orange,
-    /// {"metric", "pr"/"k90"} → green/purple. Emphasised styles are thicker.
-    static QPen stylePen(const StyleKey& style, SeriesKind kind = SeriesKind::Line);
-    /// A dashed guide line in the colour of `style`.
-    static QPen guidePen(const StyleKey& style);
     /// The matrices to draw: `requested` without indices outside [0, count), cut to `maxCurves`.
     static QVector<int> curvesToDraw(const QVector<int>& requested, int count, int maxCurves);
     /// True when every curve has a type of its own, so curves are coloured by type

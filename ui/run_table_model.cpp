@@ -1,5 +1,7 @@
 #include "ui/run_table_model.h"
 
+#include "core/report/figure_builders_finetune.h"
+
 #include <QLocale>
 
 #include <cmath>
@@ -13,18 +15,7 @@ QString lossText(double v) { return std::isfinite(v) ? QString::number(v, 'f', 4
 RunTableModel::RunTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 QString RunTableModel::armLabel(const RunSpec& spec) {
-    switch (spec.arm) {
-        case Arm::Full:
-            return QStringLiteral("full");
-        case Arm::Lora:
-            return QStringLiteral("LoRA");
-        case Arm::Amp: {
-            QString s = QStringLiteral("amp · %1").arg(QString::fromLatin1(basisName(spec.basis)));
-            if (spec.param == AmpParam::Reconstruct) s += QStringLiteral(" · reconstruct");
-            return s;
-        }
-    }
-    return QString();
+    return QString::fromStdString(finetuneArmLabel(spec));  // the plots' legend names, from core
 }
 
 double RunTableModel::runEfficiency(const RunResult& run, const EfficiencyTable& table) {

@@ -1,17 +1,14 @@
 #include "ui/update_job.h"
 
+#include "ui/job_progress.h"
+
 #include "core/util/error.h"
 
-#include <QElapsedTimer>
 #include <QMetaObject>
 
 #include <exception>
 
 namespace ctscope::ui {
-
-namespace {
-constexpr qint64 kProgressIntervalMs = 50;
-}  // namespace
 
 UpdateJob::UpdateJob(QObject* parent) : QObject(parent) {
     qRegisterMetaType<UpdateResultPtr>();
@@ -65,24 +62,14 @@ void UpdateJob::run(quint64 generation, const LoadedModelPtr& base, const Loaded
             },
             Qt::QueuedConnection);
     };
-    QElapsedTimer sinceLast;
-    sinceLast.start();
-    const ProgressFn progressFn = [&](const Progress& p) {
-        if (observer) observer(generation, p);
-        if (!stillWanted()) return false;
-        if (sinceLast.elapsed() >= kProgressIntervalMs || p.fraction >= 1.0) {
-            sinceLast.restart();
-            const double fraction = p.fraction;
-            const QString stage = QString::fromStdString(p.stage), item = QString::fromStdString(p.item);
-            QMetaObject::invokeMethod(
-                this,
-                [this, generation, fraction, stage, item] {
-                    if (generation == m_generation.load()) emit progress(fraction, stage, item);
-                },
-                Qt::QueuedConnection);
-        }
-        return true;
-    };
+    const ProgressFn progressFn = throttledProgress(
+        this, stillWanted,
+        [&observer, generation](const Progress& p) {
+            if (observer) observer(generation, p);
+        },
+        [this, generation](double fraction, const QString& stage, const QString& item) {
+            emit progress(fraction, stage, item);
+        });
     try {
         auto result = std::make_shared<UpdateResult>();
         result->base = base;

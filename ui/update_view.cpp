@@ -1,5 +1,7 @@
 #include "ui/update_view.h"
 
+#include "core/report/figure_builders_compare.h"
+#include "ui/figure_renderer.h"
 #include "ui/plot_style.h"
 #include "ui/value_table_view.h"
 
@@ -20,11 +22,6 @@ namespace ctscope::ui {
 namespace {
 
 using Cell = ValueTableModel::Cell;
-
-double at(const std::vector<double>& v, int k) {
-    if (v.empty()) return qQNaN();
-    return v[static_cast<size_t>(std::clamp(k, 1, static_cast<int>(v.size())) - 1)];
-}
 
 }  // namespace
 
@@ -58,7 +55,7 @@ UpdateView::UpdateView(QWidget* parent) : PlotPanel(parent) {
 
     connect(m_kSpin, &QSpinBox::valueChanged, this, [this] {
         rebuildTable();
-        moveKLine();
+        rebuildPlot();  // the K line
     });
     connect(m_typeChoice, &QComboBox::currentIndexChanged, this, [this] { rebuildPlot(); });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -110,96 +107,28 @@ void UpdateView::rebuildTypeChoices() {
 }
 
 void UpdateView::rebuildTable() {
-    const int k = m_kSpin->value();
-    const double kOverD = m_d > 0 ? static_cast<double>(k) / m_d : qQNaN();
     QVector<ValueTableModel::Row> rows;
-    for (const UpdateTypeResult& t : m_update.types) {
+    for (const UpdateCaptureRow& r : updateCaptureRows(m_update, m_kSpin->value(), m_d)) {
         ValueTableModel::Row row(ColumnCount);
-        row[Type] = Cell::fromText(PlotStyle::typeLabel(t.type));
-        row[RelChange] = Cell::number(t.relChange, t.relChange < 0.01 ? 5 : 4);
-        row[CapturedUniversal] = Cell::percent(at(t.capturedUniversal, k));
-        row[CapturedType] = Cell::percent(at(t.capturedType, k));
-        row[KOverD] = Cell::percent(kOverD);
-        for (int c : {int(CapturedUniversal), int(CapturedType)}) {
-            const double v = row[c].value.toDouble();
-            if (kOverD > 0 && std::isfinite(v)) row[c].toolTip = tr("%1× a random subspace").arg(v / kOverD, 0, 'f', 2);
-        }
+        row[Type] = Cell::fromText(PlotStyle::typeLabel(r.type));
+        row[RelChange] = Cell::number(r.relChange, r.relChange < 0.01 ? 5 : 4);
+        row[CapturedUniversal] = Cell::percent(r.capturedUniversal);
+        row[CapturedType] = Cell::percent(r.capturedType);
+        row[KOverD] = Cell::percent(r.kOverD);
+        for (auto [c, ratio] : {std::pair{int(CapturedUniversal), r.universalOverRandom},
+                                std::pair{int(CapturedType), r.typeOverRandom}})
+            if (std::isfinite(ratio)) row[c].toolTip = tr("%1× a random subspace").arg(ratio, 0, 'f', 2);
         rows.append(row);
     }
     tableModel()->setRows(rows);
 }
 
 void UpdateView::rebuildPlot() {
-    QCustomPlot* plot = m_plot;
-    plot->clearPlottables();
-    plot->clearItems();
-    m_kLine = nullptr;
-    plot->xAxis->setLabel(tr("K (top directions of the base)"));
-    plot->yAxis->setLabel(tr("Captured fraction of ΔW"));
-    PlotStyle::setLinearAxis(plot->yAxis);
-    PlotStyle::setLog2Axis(plot->xAxis, std::max(2, m_d));
-    const UpdateTypeResult* t = m_update.types.empty() ? nullptr : m_update.type(plotType());
-    if (!t || m_d <= 0) {
-        PlotStyle::setTitle(plot, tr("Where the update lies"));
-        PlotStyle::setPlaceholder(plot, tr("Compare a base checkpoint with its fine-tune to see what moved"));
-        plot->legend->setVisible(false);
-        resetView();
-        return;
-    }
-    struct Series {
-        QString name;
-        const std::vector<double>* values;
-        QPen pen;
-    };
-    // Blue own basis, orange universal: the colours of the R² comparisons.
-    QPen random(QColor(110, 110, 110), 1.4, Qt::DashLine);
-    const Series series[] = {{tr("per-type basis"), &t->capturedType, QPen(PlotStyle::okabeIto(0), 1.8)},
-                             {tr("universal basis"), &t->capturedUniversal, QPen(PlotStyle::okabeIto(4), 1.8)}};
-    for (const Series& s : series) {
-        QVector<double> x, y;
-        for (size_t i = 0; i < s.values->size(); ++i) {
-            x.append(static_cast<double>(i + 1));
-            y.append((*s.values)[i]);
-        }
-        QCPGraph* g = plot->addGraph();
-        g->setName(s.name);
-        g->setPen(s.pen);
-        g->setData(x, y, true);
-    }
-    QVector<double> x, y;
-    for (int k = 1; k <= m_d; ++k) {
-        x.append(k);
-        y.append(static_cast<double>(k) / m_d);
-    }
-    QCPGraph* diagonal = plot->addGraph();
-    diagonal->setName(tr("random subspace (K/d)"));
-    diagonal->setPen(random);
-    diagonal->setData(x, y, true);
-
-    m_kLine = new QCPItemStraightLine(plot);
-    m_kLine->setSelectable(false);
-    m_kLine->setPen(QPen(QColor(150, 150, 150), 1.0, Qt::DotLine));
-    QString sub = tr("type %1 · rel_change %2").arg(PlotStyle::typeLabel(t->type)).arg(t->relChange, 0, 'g', 3);
-    if (!m_name.isEmpty()) sub = m_name + QStringLiteral(" · ") + sub;
-    PlotStyle::setTitle(plot, tr("Where the update lies"), sub);
-    PlotStyle::setPlaceholder(plot, QString());
-    plot->legend->setVisible(true);
-    PlotStyle::polishLegend(plot);
-    moveKLine();
-    resetView();
+    m_figure = updateFigure(m_update, plotType(), k(), m_d, m_name.toStdString());
+    FigureRenderer::render(m_figure, m_plot);
+    setFigureModel(m_plot, m_figure);
 }
 
-void UpdateView::moveKLine() {
-    if (!m_kLine) return;
-    m_kLine->point1->setCoords(k(), 0.0);
-    m_kLine->point2->setCoords(k(), 1.0);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-}
-
-void UpdateView::resetView() {
-    m_plot->xAxis->setRange(0.85, std::max(2, m_d) * 1.15);
-    m_plot->yAxis->setRange(0.0, 1.03);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-}
+void UpdateView::resetView() { FigureRenderer::applyRange(m_figure, m_plot); }
 
 }  // namespace ctscope::ui

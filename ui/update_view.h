@@ -5,14 +5,15 @@
 /// (captured_type) directions hold, with K/d beside them (what a random
 /// K-dimensional subspace captures on average). A plot shows both captured
 /// fractions over K for one type against the K/d diagonal.
-/// The numbers come from core/spectral/update_analysis.h. GUI thread only.
+/// The numbers come from core/spectral/update_analysis.h, the table's rows
+/// and the figure from core/report/figure_builders_compare.h. GUI thread only.
+#include "core/report/figure.h"
 #include "core/spectral/update_analysis.h"
 #include "ui/plot_panel.h"
 #include "ui/value_table_model.h"
 
 class QComboBox;
 class QSpinBox;
-class QCPItemStraightLine;
 
 namespace ctscope::ui {
 
@@ -50,7 +51,6 @@ private:
     void rebuildTypeChoices();
     void rebuildTable();
     void rebuildPlot();
-    void moveKLine();
 
     UpdateAnalysis m_update;
     int m_d = 0;
@@ -59,7 +59,7 @@ private:
     QComboBox* m_typeChoice = nullptr;
     ValueTableView* m_view = nullptr;
     QCustomPlot* m_plot = nullptr;
-    QCPItemStraightLine* m_kLine = nullptr;
+    FigureModel m_figure;
 };
 
 }  // namespace ctscope::ui

@@ -70,21 +70,22 @@ nlohmann::json axisJson(const FigureAxis& a) {
     return o;
 }
 
+nlohmann::json styleJson(const StyleKey& k) {
+    nlohmann::json o{{"key", k.key}, {"value", k.value}};
+    if (!k.variant.empty()) o["variant"] = k.variant;
+    return o;
+}
+
 nlohmann::json figureObject(const FigureModel& f) {
     nlohmann::json series = nlohmann::json::array();
     for (const FigureSeries& s : f.series) {
         // An empty series only carries a legend entry; plots exported before
         // left those out, and so does the model.
         if (s.x.empty()) continue;
-        nlohmann::json o{{"name", s.name},
-                         {"x_axis", f.x.title()},
-                         {"y_axis", f.y.title()},
-                         {"x_log", f.x.isLog()},
-                         {"y_log", f.y.isLog()},
-                         {"kind", kindName(s.kind)},
-                         {"style", {{"key", s.style.key}, {"value", s.style.value}}},
-                         {"x", numbers(s.x)},
-                         {"y", numbers(s.y)}};
+        nlohmann::json o{
+            {"name", s.name},       {"x_axis", f.x.title()},    {"y_axis", f.y.title()},       {"x_log", f.x.isLog()},
+            {"y_log", f.y.isLog()}, {"kind", kindName(s.kind)}, {"style", styleJson(s.style)}, {"x", numbers(s.x)},
+            {"y", numbers(s.y)}};
         if (!s.yError.empty()) o["y_error"] = numbers(s.yError);
         if (!s.bandLow.empty()) o["band_low"] = numbers(s.bandLow);
         if (!s.bandHigh.empty()) o["band_high"] = numbers(s.bandHigh);
@@ -92,7 +93,12 @@ nlohmann::json figureObject(const FigureModel& f) {
         series.push_back(std::move(o));
     }
     nlohmann::json guides = nlohmann::json::array();
-    for (const FigureGuide& g : f.guides) guides.push_back({{"y", g.y}, {"label", g.label}});
+    for (const FigureGuide& g : f.guides) {
+        nlohmann::json o = g.vertical ? nlohmann::json{{"x", g.x}} : nlohmann::json{{"y", g.y}};
+        o["label"] = g.label;
+        if (!g.style.key.empty()) o["style"] = {{"key", g.style.key}, {"value", g.style.value}};
+        guides.push_back(std::move(o));
+    }
     return nlohmann::json{{"id", f.id},
                           {"title", f.title},
                           {"subtitle", f.subtitle},
@@ -102,6 +108,18 @@ nlohmann::json figureObject(const FigureModel& f) {
 }
 
 }  // namespace
+
+bool StyleKey::hasVariant(const std::string& role) const {
+    if (role.empty()) return false;
+    size_t start = 0;
+    for (;;) {
+        const size_t comma = variant.find(',', start);
+        const size_t end = comma == std::string::npos ? variant.size() : comma;
+        if (variant.compare(start, end - start, role) == 0) return true;
+        if (comma == std::string::npos) return false;
+        start = comma + 1;
+    }
+}
 
 std::string FigureAxis::title() const { return unit.empty() ? label : label + " (" + unit + ")"; }
 

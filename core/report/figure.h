@@ -50,7 +50,18 @@ struct StyleKey {
     std::string value;
     /// Drawn emphasised (thicker, larger markers).
     bool emphasised = false;
-    bool operator==(const StyleKey& o) const { return key == o.key && value == o.value && emphasised == o.emphasised; }
+    /// Comma-separated roles that change the line, not the colour:
+    /// "fit" (a fitted model: dashed), "reconstruct" (the W = S·B
+    /// parametrisation: dashed), "mark" (a marker line: dotted), "faint"
+    /// (context drawn light behind the data: other learning rates, the raw
+    /// curve behind a smoothed one), "filled" (filled markers; markers are
+    /// open circles otherwise, so a final point is filled and a provisional
+    /// one, from a partial grid, is not). Empty: solid, full strength.
+    std::string variant = {};
+    bool hasVariant(const std::string& role) const;
+    bool operator==(const StyleKey& o) const {
+        return key == o.key && value == o.value && emphasised == o.emphasised && variant == o.variant;
+    }
 };
 
 /// One series. `yError` (± s.d.) and `bandLow`/`bandHigh` (a shaded band)
@@ -71,11 +82,14 @@ struct FigureSeries {
     int attachedTo = -1;
 };
 
-/// A horizontal reference line (not data: left out of the CSV).
+/// A reference line (not data: left out of the CSV): horizontal at `y`, or
+/// vertical at `x` when `vertical` (e.g. a fit's xmin).
 struct FigureGuide {
     double y = 0;
     std::string label;  ///< written beside the plot; may be empty
     StyleKey style;     ///< empty key: the neutral grey guide
+    bool vertical = false;
+    double x = 0;
 };
 
 /// A text note placed in plot coordinates (x) at a fraction of the height (yFraction).

@@ -1,7 +1,10 @@
 #include "core/report/frontier.h"
 
+#include "core/report/matrix_group.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace ctscope {
 
@@ -44,10 +47,9 @@ GroupComparison compareGroups(const SpectralAnalysis& a, int k0) {
     GroupComparison g;
     g.k = std::clamp(k0, 1, std::max(1, a.dModel));
     for (const TypeResult& t : a.types) {
-        GroupSummary* s = nullptr;
-        if (t.type == Role::Q || t.type == Role::K || t.type == Role::V || t.type == Role::O) s = &g.attention;
-        if (t.type == Role::Gate || t.type == Role::Up || t.type == Role::Down) s = &g.mlp;
-        if (!s) continue;
+        const MatrixGroup group = matrixGroup(t.type);
+        if (group == MatrixGroup::Embedding) continue;
+        GroupSummary* s = group == MatrixGroup::Attention ? &g.attention : &g.mlp;
         s->pr += t.spectrum.pr;
         s->k90 += t.spectrum.k90;
         s->r2Type += t.r2Type[static_cast<size_t>(g.k - 1)];

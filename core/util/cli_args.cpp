@@ -1,5 +1,7 @@
 #include "core/util/cli_args.h"
 
+#include "core/report/list_parse.h"
+
 #include <sstream>
 
 namespace ctscope {
@@ -68,8 +70,7 @@ double Args::getDouble(const std::string& flag, double fallback) const {
     }
 }
 
-std::vector<std::string> Args::getList(const std::string& flag,
-                                       const std::vector<std::string>& fallback) const {
+std::vector<std::string> Args::getList(const std::string& flag, const std::vector<std::string>& fallback) const {
     auto it = m_values.find(flag);
     if (it == m_values.end()) return fallback;
     std::vector<std::string> out;
@@ -82,17 +83,12 @@ std::vector<std::string> Args::getList(const std::string& flag,
 }
 
 std::vector<int> Args::getIntList(const std::string& flag, const std::vector<int>& fallback) const {
-    if (!m_values.count(flag)) return fallback;
+    auto it = m_values.find(flag);
+    if (it == m_values.end()) return fallback;
     std::vector<int> out;
-    for (const auto& s : getList(flag, {})) {
-        try {
-            size_t used = 0;
-            out.push_back(std::stoi(s, &used));
-            if (used != s.size()) throw std::invalid_argument("");
-        } catch (const std::exception&) {
-            throw UsageError("--" + flag + " expects integers, got '" + s + "'");
-        }
-    }
+    std::string bad;
+    if (!parseIntList(it->second, &out, &bad)) throw UsageError("--" + flag + " expects integers, got '" + bad + "'");
+    if (out.empty()) throw UsageError("--" + flag + " expects a comma-separated list");
     return out;
 }
 
@@ -111,4 +107,4 @@ std::vector<double> Args::getDoubleList(const std::string& flag, const std::vect
     return out;
 }
 
-} // namespace ctscope
+}  // namespace ctscope

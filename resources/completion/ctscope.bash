@@ -6,10 +6,10 @@ _ctscope_options() {
     local common="-h --help --version"
     case "$1" in
         analyze)
-            echo "$common --k --budget --json --csv --bases --bases-k --threads --cache-dir --precision --no-cache" \
-                 "--no-tables --ww --ww-csv --ww-mp --ww-compat --ww-fp16 --quiet" ;;
+            echo "$common --k --budget --json --csv --bases --bases-k --threads --cache-dir --precision --device" \
+                 "--no-cache --no-tables --ww --ww-csv --ww-mp --ww-compat --ww-fp16 --quiet" ;;
         compare)
-            echo "$common --k --json --threads --overlay-only --quiet" ;;
+            echo "$common --k --json --threads --device --overlay-only --quiet" ;;
         tokenize)
             echo "$common --text --data --json --no-special --decode" ;;
         sweep)

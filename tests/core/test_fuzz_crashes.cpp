@@ -41,6 +41,17 @@ void* operator new(size_t n) {
 [[gnu::noinline]] static void releaseBlock(void* p) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { releaseBlock(p); }
 void operator delete(void* p, size_t) noexcept { releaseBlock(p); }
+// The nothrow forms too (std::stable_sort's buffer uses them): left to the
+// runtime, they would allocate in a way this delete does not free (ASan:
+// alloc-dealloc-mismatch).
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+    try {
+        return ::operator new(n);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { releaseBlock(p); }
 
 namespace {
 

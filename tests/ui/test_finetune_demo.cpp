@@ -241,8 +241,13 @@ TEST_CASE("loss curves: best lr, mean over seeds with a band, other lrs on reque
     REQUIRE(mean->dataCount() == 4);
     const auto& s0 = file.at("amp-universal-residual-k4-s0-lr1e-2");
     const auto& s1 = file.at("amp-universal-residual-k4-s1-lr1e-2");
-    QCPGraph* upper = graphNamed(loss, name + QStringLiteral(" + s.d."));
+    // The band's upper edge: the filled one of the curve's two band graphs.
+    QCPGraph* upper = nullptr;
+    for (int i = 0; i < loss->graphCount(); ++i)
+        if (loss->graph(i)->name() == name + QStringLiteral(" band") && loss->graph(i)->brush().style() != Qt::NoBrush)
+            upper = loss->graph(i);
     REQUIRE(upper != nullptr);
+    REQUIRE(upper->dataCount() == 4);
     std::vector<double> rawMean;
     for (int i = 0; i < 4; ++i) {
         const int step = i + 1;

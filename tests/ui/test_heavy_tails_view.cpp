@@ -120,6 +120,15 @@ TEST_CASE("heavy tails view overlays ESDs with WeightWatcher's fit from xmin", "
         mass += it->value * (left * ratio - left);
     }
     CHECK(mass == Approx(1.0).epsilon(1e-9));
+    // Exports are written from the figure models, which hold what is drawn.
+    REQUIRE(view.figures().size() == 2);
+    for (const Figure& f : view.figures()) {
+        REQUIRE(f.model != nullptr);
+        CHECK(FigureExport::csv(f) == QString::fromStdString(figureCsv(*f.model)));
+        CHECK(f.model->series.size() == 6);
+    }
+    CHECK(view.figures()[0].id == QStringLiteral("ww_esd"));
+    CHECK(view.figures()[1].id == QStringLiteral("ww_ccdf"));
 
     const QString shot = test::saveScreenshot(&view, QStringLiteral("heavy_tails_stories260K"));
     CHECK(QImage(shot).width() > 0);
@@ -149,15 +158,21 @@ TEST_CASE("alpha view draws alpha by layer over the guide bands and per type bes
     }
     REQUIRE(view.layerCurve(Role::Embed) != nullptr);
     CHECK(view.layerCurve(Role::Embed)->data()->constBegin()->key == -1.0);
-    // WeightWatcher's bands: three translucent rectangles at 0–2, 2–6 and above 6.
+    // WeightWatcher's bands: three translucent fills at 0–2, 2–6 and above 6,
+    // across the whole layer range.
     int bands = 0;
-    for (int i = 0; i < view.layersPlot()->itemCount(); ++i)
-        if (auto* r = qobject_cast<QCPItemRect*>(view.layersPlot()->item(i))) {
-            ++bands;
-            const double lo = r->bottomRight->coords().y(), hi = r->topLeft->coords().y();
-            CHECK((lo == 0.0 || lo == kWwOverTrainedAlpha || lo == kWwUnderTrainedAlpha));
-            CHECK(hi > lo);
-        }
+    for (int i = 0; i < view.layersPlot()->graphCount(); ++i) {
+        QCPGraph* high = view.layersPlot()->graph(i);
+        QCPGraph* low = high->channelFillGraph();
+        if (!low) continue;
+        ++bands;
+        const double lo = low->data()->constBegin()->value, hi = high->data()->constBegin()->value;
+        CHECK((lo == 0.0 || lo == kWwOverTrainedAlpha || lo == kWwUnderTrainedAlpha));
+        CHECK(hi > lo);
+        CHECK(high->brush().color().alpha() < 64);  // light, behind the data
+        CHECK(low->data()->constBegin()->key <= -1.0);
+        CHECK((low->data()->constEnd() - 1)->key >= 4.0);
+    }
     CHECK(bands == 3);
     CHECK(view.layersPlot()->yAxis2->visible());  // the band labels
 
@@ -182,6 +197,10 @@ TEST_CASE("alpha view draws alpha by layer over the guide bands and per type bes
                                                      &error);
     CHECK(error.isEmpty());
     CHECK(files.size() == 4 + 2);  // + one manifest per figure
+    for (const Figure& f : view.figures()) {
+        REQUIRE(f.model != nullptr);
+        CHECK(FigureExport::csv(f) == QString::fromStdString(figureCsv(*f.model)));
+    }
     const QString shot = test::saveScreenshot(&view, QStringLiteral("alpha_stories260K"));
     CHECK(QImage(shot).width() > 0);
     WARN("screenshot: " << shot.toStdString());

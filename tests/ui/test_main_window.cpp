@@ -10,12 +10,14 @@
 #include "core/util/error.h"
 #include "ui/analysis_job.h"
 #include "ui/energy_view.h"
+#include "ui/export_dialog.h"
 #include "ui/finetune_panel.h"
 #include "ui/main_window.h"
 #include "ui/message_bar.h"
 #include "ui/model_panel.h"
 #include "ui/model_table_model.h"
 #include "ui/plot_style.h"
+#include "ui/settings.h"
 #include "ui/spectrum_view.h"
 #include "ui/type_compare_view.h"
 
@@ -23,12 +25,16 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
 
 #include <climits>
+#include <cstdlib>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -359,4 +365,97 @@ TEST_CASE("screenshots of every view on stories260K and the demo", "[ui][screens
                                &error);
         CHECK(error.isEmpty());
     }
+}
+
+namespace {
+
+/// The numeric cells of a figure CSV (series,x,y,…), row by row.
+std::vector<std::vector<std::string>> csvRows(const QString& path) {
+    std::vector<std::vector<std::string>> rows;
+    std::ifstream in(path.toStdString());
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cells;
+        std::string cell;
+        bool quoted = false;
+        for (char c : line) {
+            if (c == '"') quoted = !quoted;
+            if (c == ',' && !quoted) {
+                cells.push_back(cell);
+                cell.clear();
+            } else {
+                cell += c;
+            }
+        }
+        cells.push_back(cell);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("the window's export manifest holds the headless command, and that command writes the same figures",
+          "[ui][manifest]") {
+    test::uiApp();
+    MainWindow w(quietWindow());
+    REQUIRE(openAndWait(w, QStringLiteral("demo")));
+    test::TempDir tmp;
+    const QString fromWindow = QString::fromStdString((tmp.path() / "window").string());
+    Settings settings;
+    settings.setExportFormats({FigureFormat::Csv});
+    FigureExport::setProvenance(w.exportProvenance());
+    ExportDialog dialog(ExportDialog::Mode::AllFigures, w.allFigures(), 0, settings, &w);
+    dialog.setTarget(fromWindow);
+    dialog.accept();
+    FigureExport::setProvenance({});
+    REQUIRE(dialog.result() == QDialog::Accepted);
+
+    QFile file(fromWindow + QStringLiteral("/spectrum.manifest.json"));
+    REQUIRE(file.open(QIODevice::ReadOnly));
+    const QJsonObject m = QJsonDocument::fromJson(file.readAll()).object();
+    QStringList command;
+    for (const QJsonValue& v : m.value(QStringLiteral("command")).toArray()) command << v.toString();
+    INFO(command.join(QLatin1Char(' ')).toStdString());
+    REQUIRE(command.size() >= 8);
+    CHECK(command.mid(0, 3) == QStringList({QStringLiteral("ctscope"), QStringLiteral("export"), QStringLiteral("demo")}));
+    const int out = static_cast<int>(command.indexOf(QStringLiteral("--out")));
+    REQUIRE(out > 0);
+    CHECK(command.value(out + 1) == QFileInfo(fromWindow).absoluteFilePath());
+    CHECK(command.contains(QStringLiteral("--k")));
+    CHECK(command.contains(QStringLiteral("--tau")));
+    CHECK(m.value(QStringLiteral("checkpoint")).toObject().value(QStringLiteral("path")).toString() ==
+          QStringLiteral("demo"));
+
+    // Run it (into another folder): the figures it writes hold the window's numbers.
+    const QString headless = QString::fromStdString((tmp.path() / "headless").string());
+    command[out + 1] = headless;
+    QProcess proc;
+    proc.setProcessChannelMode(QProcess::MergedChannels);
+    proc.start(QStringLiteral(CTSCOPE_FRONT_BINARY), command.mid(1) << QStringLiteral("--quiet"));
+    REQUIRE(proc.waitForFinished(120000));
+    INFO(proc.readAll().toStdString());
+    REQUIRE(proc.exitCode() == 0);
+    int compared = 0;
+    for (const QString& id : {QStringLiteral("spectrum"), QStringLiteral("energy"), QStringLiteral("frontier_r2")}) {
+        const auto a = csvRows(fromWindow + QLatin1Char('/') + id + QStringLiteral(".csv"));
+        const auto b = csvRows(headless + QLatin1Char('/') + id + QStringLiteral(".csv"));
+        INFO(id.toStdString());
+        REQUIRE(a.size() > 1);
+        REQUIRE(a.size() == b.size());
+        for (size_t r = 0; r < a.size(); ++r) {
+            REQUIRE(a[r].size() == b[r].size());
+            for (size_t c = 0; c < a[r].size(); ++c) {
+                char* end = nullptr;
+                const double x = std::strtod(a[r][c].c_str(), &end);
+                if (a[r][c].empty() || *end != '\0') {
+                    CHECK(a[r][c] == b[r][c]);  // names and labels
+                    continue;
+                }
+                CHECK(std::stod(b[r][c]) == Approx(x).epsilon(1e-9).margin(1e-12));
+                ++compared;
+            }
+        }
+    }
+    CHECK(compared > 100);
 }
