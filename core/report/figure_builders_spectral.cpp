@@ -94,6 +94,17 @@ std::vector<int> defaultSpectrumSelection(const SpectralAnalysis& a) {
     return out;
 }
 
+CurveSelection selectCurves(const SpectralAnalysis& a, const std::vector<int>& selection, int count, int maxCurves) {
+    CurveSelection out;
+    const std::vector<int> requested = selection.empty() ? defaultSpectrumSelection(a) : selection;
+    out.requested = static_cast<int>(curvesToDraw(requested, count, INT_MAX).size());
+    out.shown = curvesToDraw(requested, count, maxCurves);
+    std::vector<MatrixType> types;
+    for (int i : out.shown) types.push_back(a.matrices[static_cast<size_t>(i)].type);
+    out.byType = styleByType(types);
+    return out;
+}
+
 SpectrumFigure spectrumFigure(const SpectralAnalysis* a, const SpectrumFigureOptions& opts,
                               const std::string& modelName) {
     SpectrumFigure out;
@@ -110,13 +121,11 @@ SpectrumFigure spectrumFigure(const SpectralAnalysis* a, const SpectrumFigureOpt
         f.placeholder = "Open a checkpoint (File ▸ Open) to see its spectra";
     } else {
         f.subtitle = modelName;
-        const int count = static_cast<int>(a->matrices.size());
-        const std::vector<int> requested = opts.selection.empty() ? defaultSpectrumSelection(*a) : opts.selection;
-        out.requested = static_cast<int>(curvesToDraw(requested, count, INT_MAX).size());
-        out.shown = curvesToDraw(requested, count, opts.maxCurves);
-        std::vector<MatrixType> types;
-        for (int i : out.shown) types.push_back(a->matrices[static_cast<size_t>(i)].type);
-        const bool byType = styleByType(types);
+        const CurveSelection sel =
+            selectCurves(*a, opts.selection, static_cast<int>(a->matrices.size()), opts.maxCurves);
+        out.requested = sel.requested;
+        out.shown = sel.shown;
+        const bool byType = sel.byType;
         int longest = 1;
         for (size_t n = 0; n < out.shown.size(); ++n) {
             const MatrixResult& m = a->matrices[static_cast<size_t>(out.shown[n])];
@@ -174,7 +183,8 @@ FigureModel energyFigure(const SpectralAnalysis* a, bool perType, const std::str
         return f;
     }
     if (perType)
-        for (const TypeResult& t : a->types) addEnergyCurve(f, roleName(t.type), t.spectrum, {"type", roleName(t.type)});
+        for (const TypeResult& t : a->types)
+            addEnergyCurve(f, roleName(t.type), t.spectrum, {"type", roleName(t.type)});
     // The universal K50/K90 go in the subtitle: as labels beside the marks
     // they collide with the other curves' marks.
     addEnergyCurve(f, "universal", a->universal, {"reference", "universal", true});
@@ -272,7 +282,8 @@ FigureModel typeR2Figure(const SpectralAnalysis* a, int k, const std::string& mo
     f.title = "Energy kept at K = " + std::to_string(k) + " of " + std::to_string(a->dModel);
     f.subtitle = modelName;
     FigureSeries own{"per-type basis", SeriesKind::Bars, {"basis", "type"}, {}, {}, {}, {}, {}, {}, true, -1};
-    FigureSeries universal{"universal basis", SeriesKind::Bars, {"basis", "universal"}, {}, {}, {}, {}, {}, {}, true, -1};
+    FigureSeries universal{
+        "universal basis", SeriesKind::Bars, {"basis", "universal"}, {}, {}, {}, {}, {}, {}, true, -1};
     for (const TypeSlot& s : slots) {
         const TypeResult* t = a->type(s.type);
         if (t->r2Type.empty() || t->r2Universal.empty()) continue;

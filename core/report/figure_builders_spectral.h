@@ -25,6 +25,16 @@ StyleKey curveStyle(MatrixType type, int n, bool byType);
 /// The first layer's matrices and those outside the blocks (embed, head).
 std::vector<int> defaultSpectrumSelection(const SpectralAnalysis& a);
 
+/// The curves a per-matrix figure draws for a selection (empty: the default
+/// selection) among the first `count` matrices: `shown` cut to `maxCurves`,
+/// how many valid indices were asked for, and whether they are styled by type.
+struct CurveSelection {
+    std::vector<int> shown;
+    int requested = 0;
+    bool byType = false;
+};
+CurveSelection selectCurves(const SpectralAnalysis& a, const std::vector<int>& selection, int count, int maxCurves);
+
 struct SpectrumFigureOptions {
     std::vector<int> selection;  ///< indices into matrices; empty: the default selection
     bool logLog = true;

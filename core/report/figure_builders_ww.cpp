@@ -3,7 +3,6 @@
 #include "core/report/figure_builders_spectral.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -77,13 +76,11 @@ WwTailsFigure tailsFigure(const SpectralAnalysis* a, const std::vector<WwMatrixM
         return out;
     }
     f.subtitle = modelName + " · dashed: fit from xmin, dotted: xmin";
-    const int count = static_cast<int>(std::min(a->matrices.size(), metrics.size()));
-    const std::vector<int> requested = opts.selection.empty() ? defaultSpectrumSelection(*a) : opts.selection;
-    out.requested = static_cast<int>(curvesToDraw(requested, count, INT_MAX).size());
-    out.shown = curvesToDraw(requested, count, opts.maxCurves);
-    std::vector<MatrixType> types;
-    for (int i : out.shown) types.push_back(a->matrices[static_cast<size_t>(i)].type);
-    const bool byType = styleByType(types);
+    const CurveSelection sel = selectCurves(
+        *a, opts.selection, static_cast<int>(std::min(a->matrices.size(), metrics.size())), opts.maxCurves);
+    out.requested = sel.requested;
+    out.shown = sel.shown;
+    const bool byType = sel.byType;
     for (size_t n = 0; n < out.shown.size(); ++n) {
         const MatrixResult& m = a->matrices[static_cast<size_t>(out.shown[n])];
         const WwMatrixMetrics& w = metrics[static_cast<size_t>(out.shown[n])];

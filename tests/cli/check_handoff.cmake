@@ -10,14 +10,8 @@ set(data ${EXAMPLES}/shakespeare_excerpt.txt)
 set(tiny --arms full,amp --basis random --k 4 --seq 32 --batch 2 --seeds 1 --lr-grid 3e-3
          --heldout-windows 2 --threads 2 --quiet)
 
-function(expect rc_want what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-  if(NOT "${rc}" STREQUAL "${rc_want}")
-    message(FATAL_ERROR "${what}: exit ${rc}, expected ${rc_want}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
+set(EXPECT_TIMEOUT 120)
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 
 expect(0 "finetune --help" ${CTSCOPE} finetune --help)
 if(NOT out MATCHES "--progress text\\|json")

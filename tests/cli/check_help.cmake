@@ -2,19 +2,8 @@
 # --version on every subcommand, "did you mean" with exit 2 for a typo, exit 2
 # for unknown options, and the exit codes in the top-level help.
 # Usage: cmake -DCTSCOPE=... -DENGINE=... -DWITH_UI=ON|OFF -P check_help.cmake
-function(expect rc_want what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
-  if(NOT "${rc}" STREQUAL "${rc_want}")
-    message(FATAL_ERROR "${what}: exit ${rc}, expected ${rc_want}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
-function(require text pattern what)
-  if(NOT text MATCHES "${pattern}")
-    message(FATAL_ERROR "${what}: no match for '${pattern}' in:\n${text}")
-  endif()
-endfunction()
+set(EXPECT_TIMEOUT 60)
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 
 expect(0 "ctscope --help" ${CTSCOPE} --help)
 foreach(cmd analyze eval finetune export compare tokenize sweep help)
