@@ -1,0 +1,110 @@
+// What a person sees while a sweep runs in the window (the engine as a child
+// process, on the shipped stories260K): Run off and Stop on, finished runs in
+// the table, provisional efficiency points labelled n/N runs, and after Stop
+// the finished runs still there.
+#include <catch2/catch.hpp>
+
+#include "test_paths.h"
+#include "ui_test_support.h"
+
+#include "core/format/checkpoint.h"
+#include "core/spectral/spectral_analysis.h"
+#include "ui/finetune_form.h"
+#include "ui/finetune_panel.h"
+#include "ui/finetune_plots.h"
+#include "ui/sweep_job.h"
+
+#include <QPushButton>
+#include <QSignalSpy>
+
+#include <algorithm>
+
+using namespace ctscope;
+using namespace ctscope::ui;
+
+namespace {
+
+LoadedModelPtr shippedStories() {
+    auto model = std::make_shared<LoadedModel>();
+    model->path = QString::fromStdString(test::examplePath("stories260K/stories260K.bin"));
+    model->checkpoint = openCheckpoint(model->path.toStdString());
+    AnalysisOptions o;
+    o.useCache = false;
+    o.threads = 2;
+    model->analysis = analyzeCheckpoint(*model->checkpoint, o);
+    return model;
+}
+
+QPushButton* button(QWidget& w, const QString& text) {
+    for (QPushButton* b : w.findChildren<QPushButton*>())
+        if (b->text().remove(QLatin1Char('&')) == text) return b;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep while it runs: Stop on, provisional points labelled, finished runs kept after Stop",
+          "[ui][sweep][screenshots]") {
+    test::uiApp();
+    test::TempDir tmp;
+    FinetunePanel panel(nullptr, false);
+    panel.resize(1400, 800);
+    panel.setModel(shippedStories());
+    FinetuneOptions o;
+    o.dataFile = test::sourcePath("resources/examples/shakespeare_excerpt.txt");
+    o.blocks = 1;
+    o.ks = {4, 16};
+    o.bases = {BasisKind::Universal};
+    o.arms = {Arm::Full, Arm::Amp};
+    o.params = {AmpParam::Residual, AmpParam::Reconstruct};
+    o.steps = 60;
+    o.seeds = 2;
+    o.lrGrid = {3e-3};
+    o.seq = 32;
+    o.batch = 2;
+    o.heldOutSequences = 2;
+    o.threads = 2;
+    o.outDir = tmp.file("sweep");
+    panel.form()->setOptions(o);
+    panel.show();
+    QPushButton* run = button(panel, QStringLiteral("Run"));
+    QPushButton* stop = button(panel, QStringLiteral("Stop"));
+    REQUIRE(run);
+    REQUIRE(stop);
+    CHECK(run->isEnabled());
+    CHECK_FALSE(stop->isEnabled());
+
+    QSignalSpy finished(panel.job(), &SweepJob::finished);
+    panel.run();
+    REQUIRE(panel.isRunning());
+    // The baseline's two seeds and one amp run in: 3 of 10 runs.
+    REQUIRE(test::waitUntil([&] { return panel.runs().size() >= 3 || finished.count() > 0; }, 240000));
+    REQUIRE(finished.count() == 0);  // still running: what the screenshot shows
+    CHECK_FALSE(run->isEnabled());
+    CHECK(stop->isEnabled());
+    const auto& rows = panel.efficiency().rows;
+    const auto provisional = std::count_if(rows.begin(), rows.end(), [](const EfficiencyRow& r) { return !r.complete; });
+    CHECK(provisional >= 1);
+    const QList<Figure> figures = panel.figures();
+    const auto eff = std::find_if(figures.begin(), figures.end(),
+                                  [](const Figure& f) { return f.id == QStringLiteral("finetune_efficiency"); });
+    REQUIRE(eff != figures.end());
+    REQUIRE(eff->model);
+    bool provisionalSeries = false;
+    for (const FigureSeries& s : eff->model->series)
+        provisionalSeries = provisionalSeries || s.name.find("(provisional)") != std::string::npos;
+    CHECK(provisionalSeries);
+    const auto labels = finetuneEfficiencyLabels(panel.efficiency());
+    REQUIRE_FALSE(labels.empty());
+    CHECK(labels.front().text.find("/") != std::string::npos);
+    CHECK(labels.front().text.find("runs") != std::string::npos);
+    test::saveScreenshot(&panel, QStringLiteral("finetune_running"));
+
+    const size_t before = panel.runs().size();
+    panel.stop();
+    REQUIRE(test::waitUntil([&] { return finished.count() > 0; }, 60000));
+    CHECK_FALSE(panel.isRunning());
+    CHECK(run->isEnabled());
+    CHECK(panel.runs().size() >= before);  // nothing finished is lost
+    CHECK(panel.status().startsWith(QStringLiteral("Stopped")));
+}
