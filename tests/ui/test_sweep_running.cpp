@@ -1,7 +1,8 @@
-// What a person sees while a sweep runs in the window (the engine as a child
-// process, on the shipped stories260K): Run off and Stop on, finished runs in
-// the table, provisional efficiency points labelled n/N runs, and after Stop
-// the finished runs still there.
+// What a person sees while a residual + reconstruct sweep runs in the window
+// (the engine as a child process, on the shipped stories260K): Run off and
+// Stop on, finished runs in the table, provisional efficiency points labelled
+// n/N runs; and once it has finished, every point final, both
+// parametrisations side by side.
 #include <catch2/catch.hpp>
 
 #include "test_paths.h"
@@ -43,7 +44,7 @@ QPushButton* button(QWidget& w, const QString& text) {
 
 }  // namespace
 
-TEST_CASE("a sweep while it runs: Stop on, provisional points labelled, finished runs kept after Stop",
+TEST_CASE("a residual + reconstruct sweep while it runs and once it is done: provisional points labelled, then final",
           "[ui][sweep][screenshots]") {
     test::uiApp();
     test::TempDir tmp;
@@ -100,11 +101,29 @@ TEST_CASE("a sweep while it runs: Stop on, provisional points labelled, finished
     CHECK(labels.front().text.find("runs") != std::string::npos);
     test::saveScreenshot(&panel, QStringLiteral("finetune_running"));
 
-    const size_t before = panel.runs().size();
-    panel.stop();
-    REQUIRE(test::waitUntil([&] { return finished.count() > 0; }, 60000));
+    // The end: all 10 runs in, every point final (filled, unlabelled), residual and reconstruct side by side.
+    REQUIRE(test::waitUntil([&] { return finished.count() > 0; }, 240000));
+    CHECK_FALSE(finished.at(0).at(0).value<SweepResult>().cancelled);
     CHECK_FALSE(panel.isRunning());
     CHECK(run->isEnabled());
-    CHECK(panel.runs().size() >= before);  // nothing finished is lost
-    CHECK(panel.status().startsWith(QStringLiteral("Stopped")));
+    CHECK_FALSE(stop->isEnabled());
+    CHECK(panel.runs().size() == 10);
+    for (const EfficiencyRow& r : panel.efficiency().rows) CHECK(r.complete);
+    CHECK(finetuneEfficiencyLabels(panel.efficiency()).empty());
+    const QList<Figure> after = panel.figures();
+    const auto done = std::find_if(after.begin(), after.end(),
+                                   [](const Figure& f) { return f.id == QStringLiteral("finetune_efficiency"); });
+    REQUIRE(done != after.end());
+    int residual = 0, reconstruct = 0;
+    for (const FigureSeries& s : done->model->series) {
+        CHECK(s.name.find("(provisional)") == std::string::npos);
+        if (s.x.size() != 2) continue;  // the arms' lines: K = 4 and 16
+        if (s.style.hasVariant("reconstruct"))
+            ++reconstruct;
+        else
+            ++residual;
+    }
+    CHECK(residual >= 1);
+    CHECK(reconstruct >= 1);
+    test::saveScreenshot(&panel, QStringLiteral("finetune_finished"));
 }
