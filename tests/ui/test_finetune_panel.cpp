@@ -26,32 +26,10 @@ namespace {
 
 const char* kStoriesHf = "models/stories260K-hf";
 
-LoadedModelPtr loadStories() {
-    auto model = std::make_shared<LoadedModel>();
-    model->path = QString::fromStdString(test::sharedPath(kStoriesHf));
-    model->checkpoint = openCheckpoint(model->path.toStdString());
-    AnalysisOptions o;
-    o.useCache = false;
-    o.threads = 2;
-    model->analysis = analyzeCheckpoint(*model->checkpoint, o);
-    return model;
-}
-
 FinetuneOptions shortSweep(const test::TempDir& out, int steps) {
-    FinetuneOptions o;
-    o.dataFile = test::sourcePath("resources/examples/shakespeare_excerpt.txt");
-    o.blocks = 1;
+    FinetuneOptions o = test::tinySweep(out.file("sweep"), steps);
     o.ks = {2, 8};
     o.bases = {BasisKind::Universal};
-    o.arms = {Arm::Full, Arm::Amp};
-    o.steps = steps;
-    o.seeds = 1;
-    o.lrGrid = {3e-3};
-    o.seq = 32;
-    o.batch = 2;
-    o.heldOutSequences = 2;
-    o.threads = 2;
-    o.outDir = out.file("sweep");
     return o;
 }
 
@@ -71,7 +49,7 @@ TEST_CASE("a short sweep: live loss points, one efficiency point per K, reopen f
     QAbstractItemModelTester tester(panel.runModel(), QAbstractItemModelTester::FailureReportingMode::Fatal);
     panel.resize(1400, 900);
     panel.show();
-    panel.setModel(loadStories());
+    panel.setModel(test::analysedModel(test::sharedPath(kStoriesHf)));
     const FinetuneOptions options = shortSweep(tmp, 4);
     panel.form()->setOptions(options);
     QSignalSpy errors(&panel, &FinetunePanel::errorOccurred);
@@ -129,7 +107,7 @@ TEST_CASE("Stop cancels a running sweep", "[ui][sweep]") {
     test::uiApp();
     test::TempDir tmp;
     FinetunePanel panel(nullptr, false);
-    panel.setModel(loadStories());
+    panel.setModel(test::analysedModel(test::sharedPath(kStoriesHf)));
     FinetuneOptions options = shortSweep(tmp, 2000);
     options.ks = {2, 4, 8, 16};
     panel.form()->setOptions(options);

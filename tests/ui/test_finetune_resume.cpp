@@ -30,36 +30,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-LoadedModelPtr shippedModel() {
-    auto model = std::make_shared<LoadedModel>();
-    model->path = QString::fromStdString(test::sourcePath("resources/examples/stories260K/stories260K.bin"));
-    model->checkpoint = openCheckpoint(model->path.toStdString());
-    AnalysisOptions o;
-    o.useCache = false;
-    o.threads = 2;
-    o.keepBases = true;
-    model->analysis = analyzeCheckpoint(*model->checkpoint, o);
-    return model;
-}
-
-FinetuneOptions tinySweep(const std::string& out) {
-    FinetuneOptions o;
-    o.dataFile = test::sourcePath("resources/examples/shakespeare_excerpt.txt");
-    o.blocks = 1;
-    o.ks = {4};
-    o.bases = {BasisKind::Random};
-    o.arms = {Arm::Full, Arm::Amp};
-    o.steps = 2;
-    o.seeds = 1;
-    o.lrGrid = {3e-3};
-    o.seq = 32;
-    o.batch = 2;
-    o.heldOutSequences = 2;
-    o.threads = 2;
-    o.outDir = out;
-    return o;
-}
-
 /// Clicks `button` of the existing-sweep question once it is shown; records its text.
 void answerQuestion(const QString& button, QString* text) {
     QTimer::singleShot(0, [button, text] {
@@ -94,8 +64,8 @@ TEST_CASE("Run into a folder that holds a sweep asks: Resume, Move aside or Canc
     test::TempDir tmp;
     const std::string dir = tmp.file("sweep");
     FinetunePanel panel(nullptr, false);
-    panel.setModel(shippedModel());
-    panel.form()->setOptions(tinySweep(dir));
+    panel.setModel(test::analysedModel(test::examplePath("stories260K/stories260K.bin")));
+    panel.form()->setOptions(test::tinySweep(dir));
     QSignalSpy finished(panel.job(), &SweepJob::finished);
     QSignalSpy errors(&panel, &FinetunePanel::errorOccurred);
     panel.run();

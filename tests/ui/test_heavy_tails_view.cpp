@@ -35,15 +35,10 @@ namespace {
 const char* kShipped = "resources/examples/stories260K/stories260K.bin";
 
 LoadedModelPtr shippedStories() {
-    auto model = std::make_shared<LoadedModel>();
-    model->path = QString::fromStdString(test::sourcePath(kShipped));
-    std::shared_ptr<Checkpoint> ckpt = openCheckpoint(test::sourcePath(kShipped));
     AnalysisOptions o;
     o.useCache = false;
     o.keepBases = false;
-    model->analysis = analyzeCheckpoint(*ckpt, o);
-    model->checkpoint = std::move(ckpt);
-    return model;
+    return test::analysedModel(test::sourcePath(kShipped), o);
 }
 
 int indexOf(const SpectralAnalysis& a, MatrixType type, int layer) {

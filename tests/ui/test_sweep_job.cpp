@@ -25,24 +25,6 @@ namespace {
 
 const QString kShipped = QString::fromStdString(test::examplePath("stories260K/stories260K.bin"));
 
-FinetuneOptions tiny(const std::string& out, int steps) {
-    FinetuneOptions o;
-    o.dataFile = test::examplePath("shakespeare_excerpt.txt");
-    o.blocks = 1;
-    o.ks = {4};
-    o.bases = {BasisKind::Random};
-    o.arms = {Arm::Full, Arm::Amp};
-    o.steps = steps;
-    o.seeds = 1;
-    o.lrGrid = {3e-3};
-    o.seq = 32;
-    o.batch = 2;
-    o.heldOutSequences = 2;
-    o.threads = 2;
-    o.outDir = out;
-    return o;
-}
-
 /// A stand-in engine: a shell script (one run finished, then a crash).
 QString fakeEngine(const test::TempDir& dir, const std::string& body) {
     const QString path = QString::fromStdString(dir.file("fake-engine"));
@@ -69,9 +51,9 @@ TEST_CASE("SweepJob: the engine runs the sweep; steps, runs and the result come 
         for (auto& s : job.takeSteps()) steps.push_back(s);
     });
     // No output folder: the job picks one under AppDataLocation and says so.
-    REQUIRE(job.start(kShipped, tiny("", 2)));
+    REQUIRE(job.start(kShipped, test::tinySweep("", 2)));
     CHECK(job.isRunning());
-    CHECK_FALSE(job.start(kShipped, tiny("", 2)));  // one sweep at a time
+    CHECK_FALSE(job.start(kShipped, test::tinySweep("", 2)));  // one sweep at a time
     CHECK(job.arguments().mid(0, 2) == QStringList{QStringLiteral("finetune"), kShipped});
     CHECK(job.arguments().join(QLatin1Char(' ')).endsWith(QStringLiteral("--progress json")));
     const QString dir = job.sweepDir();
@@ -115,7 +97,7 @@ TEST_CASE("SweepJob: Stop sends SIGTERM and the engine stops at a step boundary"
     QSignalSpy finished(&job, &SweepJob::finished);
     QSignalSpy failed(&job, &SweepJob::failed);
     QSignalSpy batches(&job, &SweepJob::stepsAvailable);
-    FinetuneOptions o = tiny(tmp.file("sweep"), 2000);
+    FinetuneOptions o = test::tinySweep(tmp.file("sweep"), 2000);
     o.prefixCache = false;  // built for all planned steps before the first one
     REQUIRE(job.start(kShipped, o));
     REQUIRE(test::waitUntil([&] { return batches.count() > 0 || finished.count() + failed.count() > 0; }, 60000));
@@ -147,7 +129,7 @@ kill -SEGV $$
     QSignalSpy runs(&job, &SweepJob::runFinished);
     QSignalSpy finished(&job, &SweepJob::finished);
     QSignalSpy failed(&job, &SweepJob::failed);
-    REQUIRE(job.start(kShipped, tiny(tmp.file("sweep"), 1)));
+    REQUIRE(job.start(kShipped, test::tinySweep(tmp.file("sweep"), 1)));
     REQUIRE(test::waitUntil([&] { return finished.count() + failed.count() > 0; }, 30000));
     REQUIRE(failed.count() == 1);
     CHECK(finished.count() == 0);
@@ -161,7 +143,7 @@ kill -SEGV $$
     CHECK(run.steps.size() == 1);
     // The job can start again after a failure.
     job.setEnginePath(fakeEngine(tmp, "exit 0\n"));
-    REQUIRE(job.start(kShipped, tiny(tmp.file("sweep2"), 1)));
+    REQUIRE(job.start(kShipped, test::tinySweep(tmp.file("sweep2"), 1)));
     REQUIRE(test::waitUntil([&] { return finished.count() > 0; }, 30000));
 }
 
@@ -172,7 +154,7 @@ TEST_CASE("SweepJob: a failing or missing engine says why", "[ui][sweep_job]") {
     QSignalSpy finished(&job, &SweepJob::finished);
     QSignalSpy failed(&job, &SweepJob::failed);
     SECTION("a data file that is not there: exit 1 with the engine's error") {
-        FinetuneOptions o = tiny(tmp.file("sweep"), 1);
+        FinetuneOptions o = test::tinySweep(tmp.file("sweep"), 1);
         o.dataFile = tmp.file("no-such-text.txt");
         REQUIRE(job.start(kShipped, o));
         REQUIRE(test::waitUntil([&] { return finished.count() + failed.count() > 0; }, 60000));
@@ -183,7 +165,7 @@ TEST_CASE("SweepJob: a failing or missing engine says why", "[ui][sweep_job]") {
     }
     SECTION("no engine at all") {
         job.setEnginePath(QString::fromStdString(tmp.file("ctscope-engine")));
-        REQUIRE(job.start(kShipped, tiny(tmp.file("sweep"), 1)));
+        REQUIRE(job.start(kShipped, test::tinySweep(tmp.file("sweep"), 1)));
         CHECK(failed.count() == 0);  // reported after start() returned
         REQUIRE(test::waitUntil([&] { return failed.count() > 0; }, 10000));
         CHECK(failed.at(0).at(0).toString().contains(QStringLiteral("is missing")));

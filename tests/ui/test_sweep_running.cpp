@@ -25,17 +25,6 @@ using namespace ctscope::ui;
 
 namespace {
 
-LoadedModelPtr shippedStories() {
-    auto model = std::make_shared<LoadedModel>();
-    model->path = QString::fromStdString(test::examplePath("stories260K/stories260K.bin"));
-    model->checkpoint = openCheckpoint(model->path.toStdString());
-    AnalysisOptions o;
-    o.useCache = false;
-    o.threads = 2;
-    model->analysis = analyzeCheckpoint(*model->checkpoint, o);
-    return model;
-}
-
 QPushButton* button(QWidget& w, const QString& text) {
     for (QPushButton* b : w.findChildren<QPushButton*>())
         if (b->text().remove(QLatin1Char('&')) == text) return b;
@@ -50,22 +39,12 @@ TEST_CASE("a residual + reconstruct sweep while it runs and once it is done: pro
     test::TempDir tmp;
     FinetunePanel panel(nullptr, false);
     panel.resize(1400, 800);
-    panel.setModel(shippedStories());
-    FinetuneOptions o;
-    o.dataFile = test::sourcePath("resources/examples/shakespeare_excerpt.txt");
-    o.blocks = 1;
+    panel.setModel(test::analysedModel(test::examplePath("stories260K/stories260K.bin")));
+    FinetuneOptions o = test::tinySweep(tmp.file("sweep"), 60);
     o.ks = {4, 16};
     o.bases = {BasisKind::Universal};
-    o.arms = {Arm::Full, Arm::Amp};
     o.params = {AmpParam::Residual, AmpParam::Reconstruct};
-    o.steps = 60;
     o.seeds = 2;
-    o.lrGrid = {3e-3};
-    o.seq = 32;
-    o.batch = 2;
-    o.heldOutSequences = 2;
-    o.threads = 2;
-    o.outDir = tmp.file("sweep");
     panel.form()->setOptions(o);
     panel.show();
     QPushButton* run = button(panel, QStringLiteral("Run"));

@@ -1,6 +1,7 @@
 #include "ui_test_support.h"
 
 #include "core/format/checkpoint.h"
+#include "test_paths.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -108,6 +109,41 @@ ui::LoadedModelPtr handMadeModel() {
     }
     a.universal = makeSpectrumStats(universal);
     return model;
+}
+
+AnalysisOptions testAnalysisOptions() {
+    AnalysisOptions o;
+    o.useCache = false;
+    o.threads = 2;
+    o.keepBases = true;
+    return o;
+}
+
+ui::LoadedModelPtr analysedModel(const std::string& path, const AnalysisOptions& options) {
+    auto model = std::make_shared<ui::LoadedModel>();
+    model->path = QString::fromStdString(path);
+    std::shared_ptr<const Checkpoint> ckpt = openCheckpoint(path);
+    model->analysis = analyzeCheckpoint(*ckpt, options);
+    model->checkpoint = std::move(ckpt);
+    return model;
+}
+
+FinetuneOptions tinySweep(const std::string& outDir, int steps) {
+    FinetuneOptions o;
+    o.dataFile = examplePath("shakespeare_excerpt.txt");
+    o.blocks = 1;
+    o.ks = {4};
+    o.bases = {BasisKind::Random};
+    o.arms = {Arm::Full, Arm::Amp};
+    o.steps = steps;
+    o.seeds = 1;
+    o.lrGrid = {3e-3};
+    o.seq = 32;
+    o.batch = 2;
+    o.heldOutSequences = 2;
+    o.threads = 2;
+    o.outDir = outDir;
+    return o;
 }
 
 }  // namespace ctscope::test
