@@ -45,6 +45,7 @@ int childOurs(const std::string& model, const std::string& cacheDir, int threads
     o.cacheDir = cacheDir;
     o.threads = threads;
     o.precision = precision;
+    o.keepBases = false;  // as `ctscope analyze` without --bases (the per-type bases wait in the cache)
     double readEnd = 0;
     auto a = analyzeCheckpoint(*ckpt, o, [&](const Progress& p) {
         if (p.stage != "reading" && readEnd == 0) readEnd = bench::secondsSince(t0);

@@ -50,8 +50,8 @@ std::string Checkpoint::identity() const {
 
 namespace {
 
-void checkFiniteValues(const Checkpoint& ck, const TensorInfo& t, const std::vector<float>& v, int64_t firstIndex) {
-    for (size_t i = 0; i < v.size(); ++i) {
+void checkFiniteValues(const Checkpoint& ck, const TensorInfo& t, const float* v, size_t count, int64_t firstIndex) {
+    for (size_t i = 0; i < count; ++i) {
         if (std::isfinite(v[i])) continue;
         throw FormatError(detail::tensorFile(ck, t), "tensor " + detail::quoted(t.name) + ": element " +
                                                          std::to_string(firstIndex + static_cast<int64_t>(i)) + " is " +
@@ -71,11 +71,20 @@ std::vector<float> Checkpoint::readFloat(const TensorInfo& t, bool checkFinite) 
                                                             detail::shapeString(t.shape) + " of " + dtypeName(t.dtype));
     std::vector<float> out(static_cast<size_t>(n));
     if (n > 0) convertToFloat(t.dtype, t.data, static_cast<uint64_t>(n), out.data());
-    if (checkFinite) checkFiniteValues(*this, t, out, 0);
+    if (checkFinite) checkFiniteValues(*this, t, out.data(), out.size(), 0);
     return out;
 }
 
 std::vector<float> Checkpoint::readRows(const TensorInfo& t, int64_t rowBegin, int64_t rows, bool checkFinite) const {
+    // Sized only for a range inside the tensor; readRowsInto rejects any other.
+    const bool inside = t.shape.size() == 2 && rowBegin >= 0 && rows > 0 && rowBegin <= t.shape[0] &&
+                        rows <= t.shape[0] - rowBegin && t.shape[1] > 0;
+    std::vector<float> out(inside ? static_cast<size_t>(rows) * static_cast<size_t>(t.shape[1]) : 0);
+    readRowsInto(t, rowBegin, rows, out.data(), checkFinite);
+    return out;
+}
+
+void Checkpoint::readRowsInto(const TensorInfo& t, int64_t rowBegin, int64_t rows, float* dst, bool checkFinite) const {
     const std::string file = detail::tensorFile(*this, t);
     const std::string what = "tensor " + detail::quoted(t.name) + ": ";
     if (t.shape.size() != 2)
@@ -91,10 +100,8 @@ std::vector<float> Checkpoint::readRows(const TensorInfo& t, int64_t rowBegin, i
     if (!skip || !len || *skip + *len > t.nbytes || (t.data == nullptr && count > 0))
         throw FormatError(file, what + "cannot read rows of a " + dtypeName(t.dtype) + " tensor of shape " +
                                     detail::shapeString(t.shape));
-    std::vector<float> out(static_cast<size_t>(count));
-    if (count > 0) convertToFloat(t.dtype, t.data + *skip, count, out.data());
-    if (checkFinite) checkFiniteValues(*this, t, out, rowBegin * cols);
-    return out;
+    if (count > 0) convertToFloat(t.dtype, t.data + *skip, count, dst);
+    if (checkFinite) checkFiniteValues(*this, t, dst, static_cast<size_t>(count), rowBegin * cols);
 }
 
 void Checkpoint::release(const TensorInfo& t) const {

@@ -88,6 +88,10 @@ public:
     /// Rows [rowBegin, rowBegin+rows) of a 2-D tensor in stored order.
     std::vector<float> readRows(const TensorInfo& t, int64_t rowBegin, int64_t rows,
                                 bool checkFinite = true) const;
+    /// The same rows into `dst` (rows · cols floats), so a streaming reader
+    /// can reuse one buffer instead of faulting in a fresh one per matrix.
+    void readRowsInto(const TensorInfo& t, int64_t rowBegin, int64_t rows, float* dst,
+                      bool checkFinite = true) const;
     /// Drops the tensor's pages from the resident set (streaming reads).
     void release(const TensorInfo& t) const;
 

@@ -5,6 +5,7 @@
 #include "core/format/loader_internal.h"
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace ctscope {
@@ -140,6 +141,26 @@ WeightInventory buildInventory(const Checkpoint& ckpt) {
     // Tensors the loader could not decode (GGUF IQ* types, …) are listed, not read.
     for (const UnsupportedTensor& u : ckpt.unsupportedTensors()) inv.skipped.push_back({u.name, u.reason});
     return inv;
+}
+
+const float* readMatrixInto(const Checkpoint& ckpt, const WeightMatrix& m, HugeVector<float>& buffer) {
+    const TensorInfo& t = ckpt.require(m.tensor);
+    const size_t n = m.rows > 0 && m.cols > 0 ? static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols) : 0;
+    if (t.transposed) {
+        const std::vector<float> v = readMatrix(ckpt, m);
+        if (buffer.size() < v.size()) buffer.resize(v.size());
+        std::copy(v.begin(), v.end(), buffer.begin());
+        return buffer.data();
+    }
+    if (buffer.size() < n) buffer.resize(n);
+    if (t.shape.size() == 3) {
+        TensorInfo flat = t;
+        flat.shape = {t.shape[0] * t.shape[1], t.shape[2]};
+        ckpt.readRowsInto(flat, m.rowBegin, m.rows, buffer.data());
+    } else {
+        ckpt.readRowsInto(t, m.rowBegin, m.rows, buffer.data());
+    }
+    return buffer.data();
 }
 
 std::vector<float> readMatrix(const Checkpoint& ckpt, const WeightMatrix& m) {

@@ -2,6 +2,7 @@
 /// The list of weight matrices a checkpoint holds, each classified into one of
 /// the nine types, plus the tensors that are deliberately left out and why.
 #include "core/format/tensor_role.h"
+#include "core/util/huge_pages.h"
 
 #include <cstdint>
 #include <string>
@@ -58,5 +59,8 @@ WeightInventory buildInventory(const Checkpoint& ckpt);
 
 /// Reads one matrix as float32, row-major [rows, cols].
 std::vector<float> readMatrix(const Checkpoint& ckpt, const WeightMatrix& m);
+/// The same into `buffer`, which only grows (it may end longer than the
+/// matrix), so a loop over matrices reuses one allocation; returns its data.
+const float* readMatrixInto(const Checkpoint& ckpt, const WeightMatrix& m, HugeVector<float>& buffer);
 
 } // namespace ctscope

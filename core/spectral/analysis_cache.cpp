@@ -31,11 +31,19 @@ SpectrumStats readStats(BinaryReader& r) { return makeSpectrumStats(r.vec<double
 
 void writeBasis(BinaryWriter& w, const std::shared_ptr<Basis>& b) {
     w.pod<int32_t>(b ? b->dim : 0);
-    w.vec(b ? b->rows : std::vector<float>{});
+    if (b)
+        w.vec(b->rows);
+    else
+        w.vec(std::vector<float>{});
 }
-std::shared_ptr<Basis> readBasis(BinaryReader& r) {
+/// Null when not `wanted` (the rows are stepped over) or stored empty.
+std::shared_ptr<Basis> readBasis(BinaryReader& r, bool wanted) {
     auto b = std::make_shared<Basis>();
     b->dim = r.pod<int32_t>();
+    if (!wanted) {
+        r.skipVec<float>();
+        return nullptr;
+    }
     b->rows = r.vec<float>();
     if (b->dim == 0) return nullptr;
     if (b->rows.size() != static_cast<size_t>(b->dim) * b->dim) throw std::runtime_error("bad basis");
@@ -85,7 +93,7 @@ std::string analysisCacheIdentity(const Checkpoint& ckpt, Precision precision) {
     return ckpt.identity() + "|precision=" + precisionName(precision);
 }
 
-std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity) {
+std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity, bool bases) {
     try {
         if (!fs::is_regular_file(file)) return std::nullopt;
         const MappedFile map(file);
@@ -102,7 +110,7 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
         if (precision > 1) return std::nullopt;
         a.precision = precision == 1 ? Precision::Exact : Precision::Fast;
         a.universal = readStats(r);
-        a.universalBasis = readBasis(r);
+        a.universalBasis = readBasis(r, bases);
         const auto nTypes = r.pod<uint32_t>();
         for (uint32_t i = 0; i < nTypes; ++i) {
             TypeResult t;
@@ -113,7 +121,16 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
             t.r2Universal = r.vec<double>();
             t.r2Type = t.spectrum.energy;
             a.types.push_back(std::move(t));
-            a.typeBases.push_back(readBasis(r));
+            a.typeBases.push_back(readBasis(r, bases));
+            if (!bases) {
+                r.skipVec<float>();
+                continue;
+            }
+            auto pending = r.vec<float>();
+            if (!pending.empty() && pending.size() != static_cast<size_t>(a.dModel) * a.dModel)
+                throw std::runtime_error("bad pending Gram");
+            a.pendingTypeGrams.push_back(
+                pending.empty() ? nullptr : std::make_shared<const HugeVector<float>>(pending.begin(), pending.end()));
         }
         const auto nMat = r.pod<uint32_t>();
         for (uint32_t i = 0; i < nMat; ++i) {
@@ -147,54 +164,61 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
 }
 
 bool saveCachedAnalysis(const std::string& file, const std::string& identity, const SpectralAnalysis& a) {
-    BinaryWriter w;
-    w.pod(kMagic);
-    w.pod(kAnalysisCacheVersion);
-    w.str(identity);
-    w.str(a.checkpointPath);
-    w.str(a.checkpointFormat);
-    writeConfig(w, a.config);
-    w.pod<int32_t>(a.dModel);
-    w.pod<uint8_t>(a.tiedHead);
-    w.pod<uint8_t>(a.precision == Precision::Exact ? 1 : 0);
-    writeStats(w, a.universal);
-    writeBasis(w, a.universalBasis);
-    w.pod<uint32_t>(static_cast<uint32_t>(a.types.size()));
-    for (size_t i = 0; i < a.types.size(); ++i) {
-        const TypeResult& t = a.types[i];
-        w.pod<int32_t>(static_cast<int32_t>(t.type));
-        w.pod<int32_t>(t.matrices);
-        w.pod<int64_t>(t.otherSideSum);
-        writeStats(w, t.spectrum);
-        w.vec(t.r2Universal);
-        writeBasis(w, i < a.typeBases.size() ? a.typeBases[i] : nullptr);
-    }
-    w.pod<uint32_t>(static_cast<uint32_t>(a.matrices.size()));
-    for (const MatrixResult& m : a.matrices) {
-        w.str(m.name);
-        w.pod<int32_t>(static_cast<int32_t>(m.type));
-        w.pod<int32_t>(m.layer);
-        w.pod<int64_t>(m.rows);
-        w.pod<int64_t>(m.cols);
-        w.vec(m.singularValues);
-        w.pod(m.pr);
-        w.pod(m.sigmaMax);
-        w.pod(m.stableRank);
-        w.pod<int32_t>(m.k50);
-        w.pod<int32_t>(m.k90);
-        w.pod(m.lambdaFloor);
-    }
-    w.pod<uint32_t>(static_cast<uint32_t>(a.skipped.size()));
-    for (const SkippedTensor& s : a.skipped) {
-        w.str(s.name);
-        w.str(s.reason);
-    }
+    const auto write = [&](std::ostream& out) {
+        BinaryWriter w(out);
+        w.pod(kMagic);
+        w.pod(kAnalysisCacheVersion);
+        w.str(identity);
+        w.str(a.checkpointPath);
+        w.str(a.checkpointFormat);
+        writeConfig(w, a.config);
+        w.pod<int32_t>(a.dModel);
+        w.pod<uint8_t>(a.tiedHead);
+        w.pod<uint8_t>(a.precision == Precision::Exact ? 1 : 0);
+        writeStats(w, a.universal);
+        writeBasis(w, a.universalBasis);
+        w.pod<uint32_t>(static_cast<uint32_t>(a.types.size()));
+        for (size_t i = 0; i < a.types.size(); ++i) {
+            const TypeResult& t = a.types[i];
+            w.pod<int32_t>(static_cast<int32_t>(t.type));
+            w.pod<int32_t>(t.matrices);
+            w.pod<int64_t>(t.otherSideSum);
+            writeStats(w, t.spectrum);
+            w.vec(t.r2Universal);
+            writeBasis(w, i < a.typeBases.size() ? a.typeBases[i] : nullptr);
+            const auto& pending = i < a.pendingTypeGrams.size() ? a.pendingTypeGrams[i] : nullptr;
+            if (pending)
+                w.vec(*pending);
+            else
+                w.vec(std::vector<float>{});
+        }
+        w.pod<uint32_t>(static_cast<uint32_t>(a.matrices.size()));
+        for (const MatrixResult& m : a.matrices) {
+            w.str(m.name);
+            w.pod<int32_t>(static_cast<int32_t>(m.type));
+            w.pod<int32_t>(m.layer);
+            w.pod<int64_t>(m.rows);
+            w.pod<int64_t>(m.cols);
+            w.vec(m.singularValues);
+            w.pod(m.pr);
+            w.pod(m.sigmaMax);
+            w.pod(m.stableRank);
+            w.pod<int32_t>(m.k50);
+            w.pod<int32_t>(m.k90);
+            w.pod(m.lambdaFloor);
+        }
+        w.pod<uint32_t>(static_cast<uint32_t>(a.skipped.size()));
+        for (const SkippedTensor& s : a.skipped) {
+            w.str(s.name);
+            w.str(s.reason);
+        }
+    };
     std::error_code ec;
     fs::create_directories(fs::path(file).parent_path(), ec);
     try {
         // Temporary file in the same folder, fsync, rename: a kill leaves the
         // old cache file or the new one (and loadCachedAnalysis checks both).
-        writeFileAtomically(file, std::string_view(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size()));
+        writeFileAtomically(file, write);
     } catch (const std::exception&) {
         return false;
     }

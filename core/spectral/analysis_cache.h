@@ -10,7 +10,7 @@
 namespace ctscope {
 
 /// Bumped whenever a definition or the file layout changes.
-constexpr uint32_t kAnalysisCacheVersion = 2;  // 2: precision, per-matrix λ floor
+constexpr uint32_t kAnalysisCacheVersion = 3;  // 2: precision, per-matrix λ floor; 3: pending per-type Grams
 
 /// $cacheDir, else $XDG_CACHE_HOME/ctscope, else ~/.cache/ctscope.
 std::string defaultCacheDir();
@@ -23,7 +23,10 @@ std::string analysisCachePath(const Checkpoint& ckpt, const std::string& cacheDi
 std::string analysisCacheIdentity(const Checkpoint& ckpt, Precision precision = Precision::Auto);
 
 /// Returns nullopt for a missing, stale or damaged cache file (never throws).
-std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity);
+/// Without `bases`, the bases and pending per-type Grams are stepped over
+/// (checked for length, not read): a 7B cache reopens without 1.3 GB of them.
+std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, const std::string& identity,
+                                                   bool bases = true);
 /// Best effort: returns false (and leaves nothing behind) when it cannot write.
 bool saveCachedAnalysis(const std::string& file, const std::string& identity, const SpectralAnalysis& a);
 

@@ -1,6 +1,7 @@
 #include "core/spectral/linalg.h"
 
 #include "core/util/error.h"
+#include "core/util/huge_pages.h"
 
 #include <algorithm>
 #include <cblas.h>
@@ -41,18 +42,25 @@ int toInt(int64_t v) { return static_cast<int>(v); }
 /// the run time, measured with perf on a 1.1B checkpoint), so workers reuse.
 template <class T, int Slot>
 T* scratch(size_t n) {
-    thread_local std::vector<T> buffer;
+    thread_local HugeVector<T> buffer;
     if (buffer.size() < n) buffer.resize(n);
     return buffer.data();
 }
 
-/// Adds the upper triangle of the float n×n `s` into the double `g`.
-void addUpper(const float* s, int64_t n, double* g) {
+/// Adds (or, with `assign`, copies) the upper triangle of the float n×n `s` into the double `g`.
+void addUpper(const float* s, int64_t n, double* g, bool assign) {
     for (int64_t i = 0; i < n; ++i) {
         const float* src = s + i * n;
         double* dst = g + i * n;
-        for (int64_t j = i; j < n; ++j) dst[j] += static_cast<double>(src[j]);
+        if (assign)
+            for (int64_t j = i; j < n; ++j) dst[j] = static_cast<double>(src[j]);
+        else
+            for (int64_t j = i; j < n; ++j) dst[j] += static_cast<double>(src[j]);
     }
+}
+
+void zeroUpper(double* g, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) std::fill(g + i * n + i, g + (i + 1) * n, 0.0);
 }
 
 template <class T, class Solver>
@@ -69,8 +77,8 @@ std::vector<T> syevd(Solver solver, const char* name, T* a, int64_t n64, bool ve
     liwork = std::max(iworkQuery, 1);
     // Eigenvalue-only work is O(n) and reused; the O(n²) work of a vector
     // solve (rare, not in the per-matrix loop) is not kept by the thread.
-    std::vector<T> ownWork;
-    std::vector<int> ownIwork;
+    HugeVector<T> ownWork;
+    HugeVector<int> ownIwork;
     T* work = vectors ? (ownWork.resize(static_cast<size_t>(lwork)), ownWork.data())
                       : scratch<T, 0>(static_cast<size_t>(lwork));
     int* iwork = vectors ? (ownIwork.resize(static_cast<size_t>(liwork)), ownIwork.data())
@@ -82,19 +90,23 @@ std::vector<T> syevd(Solver solver, const char* name, T* a, int64_t n64, bool ve
     return w;
 }
 
-std::vector<float> toFloat(const double* g, int64_t n) { return std::vector<float>(g, g + n * n); }
+HugeVector<float> toFloat(const double* g, int64_t n) { return HugeVector<float>(g, g + n * n); }
 
 } // namespace
 
-void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision p) {
-    if (k <= 0 || n <= 0) return;
+void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision p, Into into) {
+    if (n <= 0) return;
+    if (k <= 0) {
+        if (into == Into::Assign) zeroUpper(g, n);
+        return;
+    }
     if (p == Precision::Fast) {
         float* s = scratch<float, 1>(static_cast<size_t>(n * n));
         for (int64_t r0 = 0; r0 < k; r0 += kFastBlockRows) {
             const int64_t rows = std::min(kFastBlockRows, k - r0);
             cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, toInt(n), toInt(rows), 1.0f, a + r0 * n, toInt(n),
                         0.0f, s, toInt(n));
-            addUpper(s, n, g);
+            addUpper(s, n, g, r0 == 0 && into == Into::Assign);
         }
         return;
     }
@@ -102,13 +114,17 @@ void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision
     for (int64_t r0 = 0; r0 < k; r0 += kBlockRows) {
         const int64_t rows = std::min(kBlockRows, k - r0);
         std::copy(a + r0 * n, a + (r0 + rows) * n, block);
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, toInt(n), toInt(rows), 1.0, block, toInt(n), 1.0,
-                    g, toInt(n));
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, toInt(n), toInt(rows), 1.0, block, toInt(n),
+                    r0 == 0 && into == Into::Assign ? 0.0 : 1.0, g, toInt(n));
     }
 }
 
-void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precision p) {
-    if (k <= 0 || m <= 0) return;
+void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precision p, Into into) {
+    if (m <= 0) return;
+    if (k <= 0) {
+        if (into == Into::Assign) zeroUpper(g, m);
+        return;
+    }
     // AAᵀ = Σ over column blocks of A_blk A_blkᵀ.
     if (p == Precision::Fast) {
         float* s = scratch<float, 1>(static_cast<size_t>(m * m));
@@ -116,7 +132,7 @@ void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precisio
             const int64_t cols = std::min(kFastBlockRows, k - c0);
             cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, toInt(m), toInt(cols), 1.0f, a + c0, toInt(k),
                         0.0f, s, toInt(m));
-            addUpper(s, m, g);
+            addUpper(s, m, g, c0 == 0 && into == Into::Assign);
         }
         return;
     }
@@ -125,7 +141,7 @@ void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precisio
         const int64_t cols = std::min(kBlockRows, k - c0);
         for (int64_t i = 0; i < m; ++i) std::copy(a + i * k + c0, a + i * k + c0 + cols, block + i * cols);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, toInt(m), toInt(cols), 1.0, block, toInt(cols),
-                    1.0, g, toInt(m));
+                    c0 == 0 && into == Into::Assign ? 0.0 : 1.0, g, toInt(m));
     }
 }
 
@@ -159,17 +175,28 @@ std::vector<double> eigenDecompose(double* a, int64_t n) {
     return w;
 }
 
-std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows) {
-    rows = toFloat(g, n);
+namespace {
+std::vector<double> decomposeRowsInPlace(int64_t n, std::vector<float>& rows) {
     const std::vector<float> w = syevd(ssyevd_, "ssyevd", rows.data(), n, true);
     for (int64_t i = 0, j = n - 1; i < j; ++i, --j)
         std::swap_ranges(rows.begin() + i * n, rows.begin() + (i + 1) * n, rows.begin() + j * n);
     return std::vector<double>(w.rbegin(), w.rend());
 }
+} // namespace
+
+std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows) {
+    rows.assign(g, g + n * n);
+    return decomposeRowsInPlace(n, rows);
+}
+
+std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<float>& rows) {
+    rows.assign(g, g + n * n);
+    return decomposeRowsInPlace(n, rows);
+}
 
 std::vector<double> diagQuadratic(const double* g, const double* basisRows, int64_t n) {
     // M = B G (rows of B times G), then c_i = <M_i, B_i>.
-    std::vector<double> m(static_cast<size_t>(n * n));
+    HugeVector<double> m(static_cast<size_t>(n * n));
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, toInt(n), toInt(n), toInt(n), 1.0, basisRows, toInt(n),
                 g, toInt(n), 0.0, m.data(), toInt(n));
     std::vector<double> c(static_cast<size_t>(n));
@@ -182,8 +209,8 @@ std::vector<double> diagQuadratic(const double* g, const double* basisRows, int6
 }
 
 std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n) {
-    const std::vector<float> gf = toFloat(g, n);
-    std::vector<float> m(static_cast<size_t>(n * n));
+    const HugeVector<float> gf = toFloat(g, n);
+    HugeVector<float> m(static_cast<size_t>(n * n));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, toInt(n), toInt(n), toInt(n), 1.0f, basisRows, toInt(n),
                 gf.data(), toInt(n), 0.0f, m.data(), toInt(n));
     std::vector<double> c(static_cast<size_t>(n));

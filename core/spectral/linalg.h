@@ -12,11 +12,17 @@
 
 namespace ctscope::linalg {
 
+/// Whether a Gram product adds into G's upper triangle or overwrites it
+/// (Assign: no zeroing pass over G first; the lower triangle is not touched).
+enum class Into { Add, Assign };
+
 /// G (n×n, upper triangle) += AᵀA for A (k×n, row-major float). Works in row
 /// blocks so the scratch stays small. G is symmetrised by symmetrize().
-void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision p = Precision::Exact);
+void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision p = Precision::Exact,
+                      Into into = Into::Add);
 /// G (m×m, upper triangle) += AAᵀ for A (m×k, row-major float).
-void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precision p = Precision::Exact);
+void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precision p = Precision::Exact,
+                       Into into = Into::Add);
 /// Copies the upper triangle into the lower one.
 void symmetrize(double* g, int64_t n);
 
@@ -31,6 +37,8 @@ std::vector<double> eigenDecompose(double* a, int64_t n);
 /// Eigen-decomposition of a float32 copy of `g` (left untouched): eigenvalues
 /// descending; `rows` receives the eigenvectors as float rows (n×n).
 std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows);
+/// The same from a float32 symmetric `g` (its upper triangle is read).
+std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<float>& rows);
 
 /// diag(Bᵀ G B) restricted to basis rows: c_i = b_iᵀ G b_i, where b_i is row i
 /// of `basisRows` (n×n). G symmetric n×n. float64 product.

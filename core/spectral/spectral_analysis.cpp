@@ -4,6 +4,7 @@
 #include "core/spectral/analysis_cache.h"
 #include "core/spectral/linalg.h"
 #include "core/util/error.h"
+#include "core/util/huge_pages.h"
 
 #include <algorithm>
 #include <atomic>
@@ -40,7 +41,7 @@ constexpr int64_t kStreamRows = 4096;
 struct TypeAccumulator {
     std::mutex mutex;
     std::condition_variable turn;
-    std::vector<double> gram;
+    HugeVector<double> gram;
     int matrices = 0;  ///< also the ticket of the next matrix to add
     int64_t otherSide = 0;
 };
@@ -59,9 +60,11 @@ std::vector<double> fastClamped(std::vector<double> lambda) {
     return clampBelow(std::move(lambda), floor);
 }
 
-/// The matrix's own spectrum. `dSideGram` (symmetric d×d) is left untouched.
-MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, int d,
-                            const std::vector<double>& dSideGram, Precision p) {
+/// The matrix's own spectrum. `dSideGram` (d×d, upper triangle) is left
+/// untouched; `w` (the matrix, row-major) is read only when the other side is
+/// shorter than d.
+MatrixResult matrixSpectrum(const WeightMatrix& m, const float* w, int d, const HugeVector<double>& dSideGram,
+                            Precision p) {
     MatrixResult r;
     r.name = m.name;
     r.type = m.type;
@@ -74,16 +77,15 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, 
         if (p == Precision::Fast) {
             lambda = linalg::eigenvaluesFast(dSideGram.data(), d);
         } else {
-            std::vector<double> g = dSideGram;
+            HugeVector<double> g = dSideGram;
             lambda = linalg::eigenvalues(g.data(), d, p);
         }
     } else {
         std::vector<double> g(static_cast<size_t>(other * other), 0.0);
         if (m.inputSide)
-            linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data(), p);  // W Wᵀ: rows × rows
+            linalg::addGramOutputSide(w, m.rows, m.cols, g.data(), p);  // W Wᵀ: rows × rows
         else
-            linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data(), p);   // Wᵀ W: cols × cols
-        linalg::symmetrize(g.data(), other);
+            linalg::addGramInputSide(w, m.rows, m.cols, g.data(), p);   // Wᵀ W: cols × cols
         lambda = linalg::eigenvalues(g.data(), other, p);
     }
     r.lambdaFloor = lambda.empty() ? 0.0 : linalg::resolutionFloor(lambda.front(), std::min<int64_t>(other, d), p);
@@ -92,7 +94,7 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const std::vector<float>& w, 
     return r;
 }
 
-std::shared_ptr<Basis> toBasis(const std::vector<double>& rows, int d) {
+std::shared_ptr<Basis> toBasis(const HugeVector<double>& rows, int d) {
     auto b = std::make_shared<Basis>();
     b->dim = d;
     b->rows.assign(rows.begin(), rows.end());
@@ -149,7 +151,7 @@ void parallelFor(size_t n, int threads, Fn fn, Report report) {
 using Accumulators = std::map<MatrixType, TypeAccumulator>;
 using ReportFn = std::function<bool(double, const std::string&, const std::string&)>;
 
-double traceOf(const std::vector<double>& g, int d) {
+double traceOf(const HugeVector<double>& g, int d) {
     double trace = 0.0;
     for (int j = 0; j < d; ++j) trace += g[static_cast<size_t>(j) * d + j];
     return trace;
@@ -157,9 +159,9 @@ double traceOf(const std::vector<double>& g, int d) {
 
 /// Exact: float64 solvers; the universal decomposition first, then the types
 /// (their capture curves need the universal basis before the in-place solve).
-void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, std::vector<double>& universal,
+void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, HugeVector<double>& universal,
                          int d, int threads, bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
-    std::vector<double>& uRows = universal;
+    HugeVector<double>& uRows = universal;
     out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
     if (!report(0.85, "eigen", "universal")) throw Cancelled();
     std::atomic<int> typesDone{0};
@@ -172,7 +174,7 @@ void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order
             r.spectrum = makeSpectrumStats(linalg::eigenDecompose(a.gram.data(), d));
             r.r2Type = r.spectrum.energy;
             if (wantBases) out.typeBases[i] = toBasis(a.gram, d);
-            std::vector<double>().swap(a.gram);
+            HugeVector<double>().swap(a.gram);
             ++typesDone;
         },
         [&] { return report(0.85 + 0.15 * typesDone / static_cast<double>(order.size()), "eigen", "types"); });
@@ -182,8 +184,12 @@ void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order
 /// Fast: float32 solvers on copies, so the universal decomposition runs
 /// beside the types' (job 0 of the same pool); a type's capture curve waits
 /// for the universal basis. Spectra are clamped at their resolution floor.
-void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, std::vector<double>& universal,
-                        int d, int threads, bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
+/// A type's spectrum always comes from the eigenvalue-only solver, so it is
+/// the same with and without bases; `vectors` adds its basis, `pending`
+/// keeps its float32 Gram for completeTypeBases() instead.
+void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, HugeVector<double>& universal,
+                        int d, int threads, bool vectors, bool pending, SpectralAnalysis& out,
+                        const ReportFn& report) {
     auto uBasis = std::make_shared<Basis>();
     uBasis->dim = d;
     std::mutex uMutex;
@@ -203,7 +209,7 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
                     uCond.notify_all();
                     throw;
                 }
-                std::vector<double>().swap(universal);
+                HugeVector<double>().swap(universal);
                 std::lock_guard<std::mutex> lock(uMutex);
                 uDone = true;
                 uCond.notify_all();
@@ -213,12 +219,16 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
             const size_t i = job - 1;
             TypeAccumulator& a = acc[order[i]];
             TypeResult& r = out.types[i];
-            auto basis = std::make_shared<Basis>();
-            basis->dim = d;
-            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenDecomposeFast(a.gram.data(), d, basis->rows)));
+            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenvaluesFast(a.gram.data(), d)));
             r.r2Type = r.spectrum.energy;
-            if (wantBases) out.typeBases[i] = std::move(basis);
-            basis.reset();
+            if (vectors) {
+                auto basis = std::make_shared<Basis>();
+                basis->dim = d;
+                linalg::eigenDecomposeFast(a.gram.data(), d, basis->rows);
+                out.typeBases[i] = std::move(basis);
+            } else if (pending) {
+                out.pendingTypeGrams[i] = std::make_shared<const HugeVector<float>>(a.gram.begin(), a.gram.end());
+            }
             {
                 std::unique_lock<std::mutex> lock(uMutex);
                 uCond.wait(lock, [&] { return uDone || uFailed; });
@@ -226,7 +236,7 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
             }
             r.r2Universal =
                 captureCurve(linalg::diagQuadraticFast(a.gram.data(), uBasis->rows.data(), d), traceOf(a.gram, d));
-            std::vector<double>().swap(a.gram);
+            HugeVector<double>().swap(a.gram);
             ++jobsDone;
         },
         [&] { return report(0.8 + 0.2 * jobsDone / static_cast<double>(jobs), "eigen", "universal and types"); });
@@ -234,6 +244,36 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
 }
 
 } // namespace
+
+bool completeTypeBases(SpectralAnalysis& a, int threads) {
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < a.pendingTypeGrams.size() && i < a.types.size(); ++i)
+        if (a.pendingTypeGrams[i] && (i >= a.typeBases.size() || !a.typeBases[i])) todo.push_back(i);
+    if (todo.empty()) {
+        a.pendingTypeGrams.clear();
+        return false;
+    }
+    a.typeBases.resize(a.types.size());
+    const int d = a.dModel;
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int workers = std::min<int>(std::max(1, threads > 0 ? threads : hw), static_cast<int>(todo.size()));
+    // One BLAS thread per worker, as in the analysis, so the bases are bit-identical to its own.
+    const linalg::BlasThreadsGuard oneBlasThread(1);
+    parallelFor(
+        todo.size(), workers,
+        [&](size_t j) {
+            const size_t i = todo[j];
+            const HugeVector<float>& g = *a.pendingTypeGrams[i];
+            if (g.size() != static_cast<size_t>(d) * d) throw NumericError("a pending per-type Gram has the wrong size");
+            auto basis = std::make_shared<Basis>();
+            basis->dim = d;
+            linalg::eigenDecomposeFast(g.data(), d, basis->rows);
+            a.typeBases[i] = std::move(basis);
+        },
+        [] { return true; });
+    a.pendingTypeGrams.clear();
+    return true;
+}
 
 void setMatrixSpectrum(MatrixResult& r, std::vector<double> lambda) {
     const SpectrumStats s = makeSpectrumStats(std::move(lambda));
@@ -270,11 +310,17 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
     const bool cacheable = opts.useCache && !ckpt.synthetic();
     const std::string cacheFile = cacheable ? analysisCachePath(ckpt, opts.cacheDir, opts.precision) : std::string();
     if (cacheable) {
-        if (auto cached = loadCachedAnalysis(cacheFile, analysisCacheIdentity(ckpt, opts.precision))) {
-            if (!opts.keepBases) {
+        const std::string identity = analysisCacheIdentity(ckpt, opts.precision);
+        if (auto cached = loadCachedAnalysis(cacheFile, identity, opts.keepBases)) {
+            if (opts.keepBases) {
+                report(0.5, "bases", "per-type bases from the cached Grams");
+                // Once: the cache is rewritten with the bases in place of the Grams.
+                if (completeTypeBases(*cached, opts.threads)) saveCachedAnalysis(cacheFile, identity, *cached);
+            } else {
                 cached->universalBasis.reset();
                 cached->typeBases.clear();
             }
+            cached->pendingTypeGrams.clear();
             // The cache keeps spectra; the config is the checkpoint's own, so fields the cache
             // format does not carry (head_dim, rope scaling, experts) are never stale.
             cached->config = ckpt.config();
@@ -335,35 +381,41 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                     currentItem = m.name;
                 }
                 const TensorInfo* t = ckpt.find(m.tensor);
-                // Reused per worker: a fresh 32 MB vector per matrix costs page faults.
-                thread_local std::vector<double> g;
-                g.assign(static_cast<size_t>(d) * d, 0.0);
-                std::vector<float> w;
+                // Reused per worker: fresh 16–64 MB buffers per matrix cost
+                // page faults and zeroing (a sixth of the run, measured with
+                // perf on the 1.1B shape). g is overwritten, upper triangle only.
+                thread_local HugeVector<double> g;
+                thread_local HugeVector<float> buffer;
+                g.resize(static_cast<size_t>(d) * d);
+                const float* w = nullptr;
                 // Tall input-side matrices (embeddings, heads) stream in row
                 // blocks: their own spectrum comes from the d-side Gram alone.
                 const bool stream = t && t->shape.size() == 2 && m.inputSide && !t->transposed && m.otherSide() >= d &&
                                     m.rows > kStreamRows;
                 if (stream) {
+                    const auto blockSize = static_cast<size_t>(kStreamRows * m.cols);
+                    if (buffer.size() < blockSize) buffer.resize(blockSize);
                     for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRows) {
                         const int64_t n = std::min(kStreamRows, m.rows - r0);
-                        const std::vector<float> block = ckpt.readRows(*t, m.rowBegin + r0, n);
-                        linalg::addGramInputSide(block.data(), n, m.cols, g.data(), prec);
+                        ckpt.readRowsInto(*t, m.rowBegin + r0, n, buffer.data());
+                        linalg::addGramInputSide(buffer.data(), n, m.cols, g.data(), prec,
+                                                 r0 == 0 ? linalg::Into::Assign : linalg::Into::Add);
                     }
                 } else {
-                    w = readMatrix(ckpt, m);
+                    w = readMatrixInto(ckpt, m, buffer);
                     if (m.inputSide)
-                        linalg::addGramInputSide(w.data(), m.rows, m.cols, g.data(), prec);
+                        linalg::addGramInputSide(w, m.rows, m.cols, g.data(), prec, linalg::Into::Assign);
                     else
-                        linalg::addGramOutputSide(w.data(), m.rows, m.cols, g.data(), prec);
+                        linalg::addGramOutputSide(w, m.rows, m.cols, g.data(), prec, linalg::Into::Assign);
                 }
                 if (t) ckpt.release(*t);
-                linalg::symmetrize(g.data(), d);
                 out.matrices[i] = matrixSpectrum(m, w, d, g, prec);
                 TypeAccumulator& a = acc[m.type];
                 std::unique_lock<std::mutex> lock(a.mutex);
                 a.turn.wait(lock, [&] { return a.matrices == ticket[i] || failed; });
                 if (failed) return;
-                for (size_t j = 0; j < g.size(); ++j) a.gram[j] += g[j];
+                for (int64_t r = 0; r < d; ++r)  // upper triangles; symmetrised once per type below
+                    for (int64_t c = r; c < d; ++c) a.gram[static_cast<size_t>(r * d + c)] += g[static_cast<size_t>(r * d + c)];
                 a.matrices += 1;
                 a.otherSide += m.otherSide();
                 a.turn.notify_all();
@@ -390,21 +442,24 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
         out.types[i].matrices = a.matrices;
         out.types[i].otherSideSum = a.otherSide;
     }
-    std::vector<double> universal(static_cast<size_t>(d) * d, 0.0);
+    for (auto& [t, a] : acc) linalg::symmetrize(a.gram.data(), d);
+    HugeVector<double> universal(static_cast<size_t>(d) * d, 0.0);
     for (auto& [t, a] : acc)
         for (size_t j = 0; j < universal.size(); ++j) universal[j] += a.gram[j];
     const bool wantBases = opts.keepBases || cacheable;
+    if (prec == Precision::Fast && !opts.keepBases && cacheable) out.pendingTypeGrams.resize(order.size());
     if (prec == Precision::Fast)
-        fastDecompositions(acc, order, universal, d, threads, wantBases, out, report);
+        fastDecompositions(acc, order, universal, d, threads, opts.keepBases, cacheable && !opts.keepBases, out,
+                           report);
     else
         exactDecompositions(acc, order, universal, d, threads, wantBases, out, report);
     out.precision = prec;
-
     if (cacheable) saveCachedAnalysis(cacheFile, analysisCacheIdentity(ckpt, opts.precision), out);
     if (!opts.keepBases) {
         out.universalBasis.reset();
         out.typeBases.clear();
     }
+    out.pendingTypeGrams.clear();
     report(1.0, "done", "");
     return out;
 }

@@ -5,6 +5,7 @@
 #include "core/format/weight_inventory.h"
 #include "core/spectral/precision.h"
 #include "core/spectral/spectrum_stats.h"
+#include "core/util/huge_pages.h"
 #include "core/util/progress.h"
 
 #include <array>
@@ -64,6 +65,12 @@ struct SpectralAnalysis {
     /// Frozen bases for the training engine; may be null if not requested.
     std::shared_ptr<Basis> universalBasis;
     std::vector<std::shared_ptr<Basis>> typeBases;  ///< parallel to `types`
+    /// A Fast analysis made for the cache without keepBases (the default
+    /// `analyze`) solves the per-type Grams for eigenvalues only: their
+    /// eigenvectors are a third of its run time and no figure needs them.
+    /// The float32 Grams, parallel to `types`, go into the cache instead, and
+    /// completeTypeBases() turns them into the bases when a later run asks.
+    std::vector<std::shared_ptr<const HugeVector<float>>> pendingTypeGrams;
 
     const TypeResult* type(MatrixType t) const;
     const std::shared_ptr<Basis> basisFor(MatrixType t) const;
@@ -92,6 +99,11 @@ void setMatrixSpectrum(MatrixResult& r, std::vector<double> lambda);
 /// still empty. Throws FormatError when `inv` has no d_model or no matrices.
 /// Shared by the BLAS engine and the LibTorch one (core/train/torch_spectra).
 SpectralAnalysis analysisShell(const Checkpoint& ckpt, const WeightInventory& inv);
+
+/// Computes the per-type bases still pending (see pendingTypeGrams), on up
+/// to `threads` workers (0: hardware concurrency); true when any was.
+/// Bit-identical to the bases an analysis with keepBases computes.
+bool completeTypeBases(SpectralAnalysis& a, int threads = 0);
 
 /// Runs the analysis. Throws FormatError on bad input (including NaN/Inf
 /// weights, named by tensor) and Cancelled when `progress` returns false.

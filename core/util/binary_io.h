@@ -3,6 +3,7 @@
 /// every length against what is left, so a damaged file fails cleanly.
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -10,29 +11,30 @@
 
 namespace ctscope {
 
+/// Writes straight to a stream: a cache of hundreds of MB is never held
+/// twice in memory (the fresh pages of such a buffer cost seconds of page
+/// faults). Stream errors are the caller's to check.
 class BinaryWriter {
 public:
+    explicit BinaryWriter(std::ostream& out) : m_out(out) {}
     template <class T>
     void pod(const T& v) {
         static_assert(std::is_trivially_copyable_v<T>);
-        const auto* p = reinterpret_cast<const uint8_t*>(&v);
-        m_buf.insert(m_buf.end(), p, p + sizeof(T));
+        m_out.write(reinterpret_cast<const char*>(&v), sizeof(T));
     }
     void str(const std::string& s) {
         pod<uint64_t>(s.size());
-        m_buf.insert(m_buf.end(), s.begin(), s.end());
+        m_out.write(s.data(), static_cast<std::streamsize>(s.size()));
     }
-    template <class T>
-    void vec(const std::vector<T>& v) {
+    template <class T, class A>
+    void vec(const std::vector<T, A>& v) {
         static_assert(std::is_trivially_copyable_v<T>);
         pod<uint64_t>(v.size());
-        const auto* p = reinterpret_cast<const uint8_t*>(v.data());
-        m_buf.insert(m_buf.end(), p, p + v.size() * sizeof(T));
+        m_out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
     }
-    const std::vector<uint8_t>& bytes() const { return m_buf; }
 
 private:
-    std::vector<uint8_t> m_buf;
+    std::ostream& m_out;
 };
 
 class BinaryReader {
@@ -62,6 +64,13 @@ public:
         std::memcpy(v.data(), m_p, n * sizeof(T));
         m_p += n * sizeof(T);
         return v;
+    }
+    /// Steps over what vec<T>() would read, with the same length check.
+    template <class T>
+    void skipVec() {
+        const auto n = pod<uint64_t>();
+        if (n > static_cast<uint64_t>(m_end - m_p) / sizeof(T)) throw std::runtime_error("truncated");
+        m_p += n * sizeof(T);
     }
     bool atEnd() const { return m_p == m_end; }
 
