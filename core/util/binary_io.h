@@ -30,7 +30,8 @@ public:
     void vec(const std::vector<T, A>& v) {
         static_assert(std::is_trivially_copyable_v<T>);
         pod<uint64_t>(v.size());
-        m_out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
+        if (!v.empty())
+            m_out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
     }
 
 private:
@@ -61,7 +62,7 @@ public:
         const auto n = pod<uint64_t>();
         if (n > static_cast<uint64_t>(m_end - m_p) / sizeof(T)) throw std::runtime_error("truncated");
         std::vector<T> v(n);
-        std::memcpy(v.data(), m_p, n * sizeof(T));
+        if (n > 0) std::memcpy(v.data(), m_p, n * sizeof(T));  // an empty vector's data() may be null
         m_p += n * sizeof(T);
         return v;
     }
