@@ -143,6 +143,16 @@ WeightInventory buildInventory(const Checkpoint& ckpt) {
     return inv;
 }
 
+namespace {
+/// The tensor as the row-major matrix its rows are read from: a stack of
+/// experts [E, out, in] reads as the matrix [E·out, in].
+TensorInfo rowsOf(const TensorInfo& t) {
+    TensorInfo flat = t;
+    if (t.shape.size() == 3) flat.shape = {t.shape[0] * t.shape[1], t.shape[2]};
+    return flat;
+}
+} // namespace
+
 const float* readMatrixInto(const Checkpoint& ckpt, const WeightMatrix& m, HugeVector<float>& buffer) {
     const TensorInfo& t = ckpt.require(m.tensor);
     const size_t n = m.rows > 0 && m.cols > 0 ? static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols) : 0;
@@ -153,25 +163,13 @@ const float* readMatrixInto(const Checkpoint& ckpt, const WeightMatrix& m, HugeV
         return buffer.data();
     }
     if (buffer.size() < n) buffer.resize(n);
-    if (t.shape.size() == 3) {
-        TensorInfo flat = t;
-        flat.shape = {t.shape[0] * t.shape[1], t.shape[2]};
-        ckpt.readRowsInto(flat, m.rowBegin, m.rows, buffer.data());
-    } else {
-        ckpt.readRowsInto(t, m.rowBegin, m.rows, buffer.data());
-    }
+    ckpt.readRowsInto(rowsOf(t), m.rowBegin, m.rows, buffer.data());
     return buffer.data();
 }
 
 std::vector<float> readMatrix(const Checkpoint& ckpt, const WeightMatrix& m) {
     const TensorInfo& t = ckpt.require(m.tensor);
-    if (t.shape.size() == 3 && !t.transposed) {
-        // A stack of experts [E, out, in] reads as the matrix [E·out, in].
-        TensorInfo flat = t;
-        flat.shape = {t.shape[0] * t.shape[1], t.shape[2]};
-        return ckpt.readRows(flat, m.rowBegin, m.rows);
-    }
-    if (!t.transposed) return ckpt.readRows(t, m.rowBegin, m.rows);
+    if (!t.transposed) return ckpt.readRows(rowsOf(t), m.rowBegin, m.rows);
 
     // Conv1D: stored [in, out]; output rows are stored columns.
     if (t.shape.size() != 2 || m.cols != t.shape[0] || m.rowBegin < 0 || m.rows < 0 || m.rowBegin + m.rows > t.shape[1])
