@@ -3,6 +3,8 @@
 // Qt 5 and Qt 6 in one process do not mix).
 #include "app/commands.h"
 
+#include "core/util/openmp_spin.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -38,6 +40,7 @@ int handOffToEngine(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
     args.push_back(nullptr);
     std::fflush(nullptr);
+    openmp_spin::setForChild();  // so the engine need not re-execute itself for it
     ::execv(engine.c_str(), args.data());
     std::fprintf(stderr, "ctscope %s: cannot start %s: %s\n", cmd, engine.c_str(), std::strerror(errno));
     return 1;

@@ -8,6 +8,7 @@
 
 #include "core/train/device.h"
 #include "core/train/torch_spectra.h"
+#include "core/util/openmp_spin.h"
 
 #include <cstdio>
 #include <string>
@@ -28,6 +29,9 @@ ctscope::SpectralAnalysis torchAnalysis(const ctscope::Checkpoint& ckpt, const c
 
 int main(int argc, char** argv) {
     using namespace ctscope::cli;
+    // Training: libgomp must start with a short spin (core/util/openmp_spin.h).
+    if (argc >= 2 && (std::string(argv[1]) == "eval" || std::string(argv[1]) == "finetune"))
+        ctscope::openmp_spin::reexecIfUnset(argv);
     setDeviceBackend({torchAnalysis, ctscope::resolveDevice, ctscope::describeDevice});
     TopLevel top("ctscope-engine", "ctscope-engine " CTSCOPE_VERSION " (LibTorch " CTSCOPE_TORCH_VERSION ")",
                  "ctscope-engine " CTSCOPE_VERSION " - the headless ctscope with the training engine (no Qt)");

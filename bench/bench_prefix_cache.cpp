@@ -6,7 +6,7 @@
 //
 //   bench_prefix_cache [--model DIR | --keep-model DIR] [--layers 22] [--blocks 2] [--seq 256]
 //                      [--batch 1] [--steps 3] [--k 64] [--threads N] [--device auto|cpu|cuda]
-//                      [--peer FILE | --no-peer] [--no-sweep]
+//                      [--peer FILE | --no-peer] [--no-sweep] [--arms amp_nocache,amp_cache,full_nocache]
 //
 // Without --model a shape-realistic BF16 checkpoint is generated in a temp
 // folder first (2.2 GB); --keep-model DIR writes it there once and reuses it.
@@ -19,12 +19,15 @@
 #include "tinyllama_shaped.h"
 
 #include "core/format/checkpoint.h"
+#include "core/train/cpu_allocator.h"
 #include "core/train/prefix_cache.h"
 #include "core/train/suffix_model.h"
 #include "core/train/sweep_engine.h"
+#include "core/util/openmp_spin.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <c10/core/CPUAllocator.h>
 #include <torch/cuda.h>
 
 #include <algorithm>
@@ -74,6 +77,7 @@ struct ArmTiming {
     double fillSeconds = 0;    ///< building the cache (cached arm)
     double cacheMB = 0;
     double prefixShare = 0;    ///< the prefix's share of an uncached step
+    int64_t stepMisses = -1;   ///< CPU allocator misses in the timed steps (-1: default allocator)
 };
 
 /// Median seconds per step of one arm: forward from the prefix (cached or
@@ -97,7 +101,10 @@ ArmTiming timeArm(const LlamaModel& m, int first, const RunSpec& spec, const Bas
         r.cacheMB = cache.bytes() / 1048576.0;
     }
     std::vector<double> times;
+    auto* alloc = dynamic_cast<CachingCpuAllocator*>(c10::GetCPUAllocator());
+    int64_t missesAfterWarmUp = 0;
     for (int s = 0; s <= steps; ++s) {
+        if (s == 1 && alloc) missesAfterWarmUp = alloc->stats().misses;
         std::vector<const TokenWindow*> w(all.begin() + s * batch, all.begin() + (s + 1) * batch);
         std::vector<int64_t> kk(keys.begin() + s * batch, keys.begin() + (s + 1) * batch);
         if (m.device().is_cuda()) torch::cuda::synchronize();
@@ -107,6 +114,7 @@ ArmTiming timeArm(const LlamaModel& m, int first, const RunSpec& spec, const Bas
         if (s > 0) times.push_back(bench::secondsSince(ts));  // step 0 warms up
     }
     r.stepSeconds = median(times);
+    if (alloc) r.stepMisses = alloc->stats().misses - missesAfterWarmUp;
     if (!cached)
         r.prefixShare = cache.prefixSeconds() / std::max(1e-9, cache.prefixWindows() / double(batch)) / r.stepSeconds;
     return r;
@@ -115,11 +123,13 @@ ArmTiming timeArm(const LlamaModel& m, int first, const RunSpec& spec, const Bas
 } // namespace
 
 int main(int argc, char** argv) {
+    ctscope::openmp_spin::reexecIfUnset(argv);  // as ctscope-engine does for training
     std::string model, keepModel, device = "auto";
     std::string peer = "/work/shared/peers/peer_torch_step.py";
     int layers = 22, blocks = 2, seq = 256, batch = 1, steps = 3, k = 64;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     bool sweep = true;
+    std::string arms = "amp_nocache,amp_cache,full_nocache";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string("0"); };
@@ -136,10 +146,12 @@ int main(int argc, char** argv) {
         else if (a == "--peer") peer = next();
         else if (a == "--no-peer") peer.clear();
         else if (a == "--no-sweep") sweep = false;
+        else if (a == "--arms") arms = next();
         else {
             std::cerr << "usage: bench_prefix_cache [--model DIR | --keep-model DIR] [--layers 22] [--blocks 2]\n"
                          "                          [--seq 256] [--batch 1] [--steps 3] [--k 64] [--threads N]\n"
-                         "                          [--device auto|cpu|cuda] [--peer FILE | --no-peer] [--no-sweep]\n";
+                         "                          [--device auto|cpu|cuda] [--peer FILE | --no-peer] [--no-sweep]\n"
+                         "                          [--arms amp_nocache,amp_cache,full_nocache]\n";
             return 2;
         }
     }
@@ -149,6 +161,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     at::set_num_threads(threads);
+    // As the sweep engine does; CTSCOPE_CPU_ALLOCATOR=default measures without it.
+    CachingCpuAllocator* const caching = installCachingCpuAllocator();
     std::filesystem::path tmp;
     if (model.empty() && !keepModel.empty() && std::filesystem::exists(std::filesystem::path(keepModel) / "config.json"))
         model = keepModel;
@@ -174,7 +188,11 @@ int main(int argc, char** argv) {
                                     (dev == DeviceKind::Cuda ? " DEV=cuda" : " DEV=cpu");
             const std::string py = std::getenv("PEER_PYTHON") ? std::getenv("PEER_PYTHON") : "/usr/bin/python3";
             const auto tp = Clock::now();
-            const std::string out = bench::capture(env + " " + py + " " + peer + " " + std::to_string(steps) + " 2>&1");
+            // The peer runs as a user would run it: without the spin setting ctscope gave itself.
+            const std::string unsetSpin = openmp_spin::setByCtscope()
+                                              ? std::string("env -u ") + openmp_spin::kVariable + " -u " + openmp_spin::kMarker + " "
+                                              : std::string();
+            const std::string out = bench::capture(unsetSpin + env + " " + py + " " + peer + " " + std::to_string(steps) + " 2>&1");
             peerMs = parsePeer(out);
             std::printf("peer %s (%s, %.0f s): %s", peer.c_str(), env.c_str(), bench::secondsSince(tp), out.c_str());
             if (peerMs.size() < 3) std::printf("peer output not understood; no ratios\n");
@@ -188,9 +206,9 @@ int main(int argc, char** argv) {
         m.moveTo(torchDevice(dev));
         const int first = m.layers() - blocks;
         std::printf("model: %d layers, d_model %d, float32 weights loaded in %.1f s; training blocks %d..%d + head; "
-                    "%d threads; %s; batch %d x seq %d\n",
+                    "%d threads; %s; batch %d x seq %d; %s CPU allocator\n",
                     m.layers(), m.dModel(), bench::secondsSince(tl), first, m.layers() - 1, threads,
-                    describeDevice(dev).c_str(), batch, seq);
+                    describeDevice(dev).c_str(), batch, seq, caching ? "caching" : "default");
 
         RunSpec amp;
         amp.arm = Arm::Amp;
@@ -204,25 +222,42 @@ int main(int argc, char** argv) {
         basis.rows.fill(randomOrthonormalRows(m.dModel(), k, 1));
         const auto windows = randomWindows(batch * (steps + 1), seq, m.config().vocab, 7);
 
-        const ArmTiming uncached = timeArm(m, first, amp, &basis, false, windows, batch, steps);
-        std::printf("amp K=%d without the prefix cache: %.3f s/step (median of %d); the prefix is %.0f%% of it\n", k,
-                    uncached.stepSeconds, steps, 100.0 * uncached.prefixShare);
-        const ArmTiming cachedT = timeArm(m, first, amp, &basis, true, windows, batch, steps);
-        std::printf("amp K=%d with the prefix cache:    %.3f s/step (median of %d); cache of %d windows built in "
-                    "%.2f s (%.0f MB)\n",
-                    k, cachedT.stepSeconds, steps, static_cast<int>(windows.size()), cachedT.fillSeconds,
-                    cachedT.cacheMB);
-        const ArmTiming fullT = timeArm(m, first, full, nullptr, false, windows, batch, steps);
-        std::printf("full (blocks %d..%d + head) without the cache: %.3f s/step (median of %d)\n", first,
-                    m.layers() - 1, fullT.stepSeconds, steps);
-        std::printf("per-step speed-up from the prefix cache: %.2fx (target >= 2.5x)\n",
-                    uncached.stepSeconds / cachedT.stepSeconds);
-        if (peerMs.size() >= 3) {
+        auto wanted = [&arms](const char* name) { return ("," + arms + ",").find(std::string(",") + name + ",") != std::string::npos; };
+        std::vector<std::pair<const char*, double>> timed;
+        ArmTiming uncached, cachedT;
+        if (wanted("amp_nocache")) {
+            uncached = timeArm(m, first, amp, &basis, false, windows, batch, steps);
+            timed.emplace_back("amp_nocache", uncached.stepSeconds);
+            std::printf("amp K=%d without the prefix cache: %.3f s/step (median of %d); the prefix is %.0f%% of it\n",
+                        k, uncached.stepSeconds, steps, 100.0 * uncached.prefixShare);
+        }
+        if (wanted("amp_cache")) {
+            cachedT = timeArm(m, first, amp, &basis, true, windows, batch, steps);
+            timed.emplace_back("amp_cache", cachedT.stepSeconds);
+            std::printf("amp K=%d with the prefix cache:    %.3f s/step (median of %d); cache of %d windows built in "
+                        "%.2f s (%.0f MB)\n",
+                        k, cachedT.stepSeconds, steps, static_cast<int>(windows.size()), cachedT.fillSeconds,
+                        cachedT.cacheMB);
+        }
+        if (wanted("full_nocache")) {
+            const ArmTiming fullT = timeArm(m, first, full, nullptr, false, windows, batch, steps);
+            timed.emplace_back("full_nocache", fullT.stepSeconds);
+            std::printf("full (blocks %d..%d + head) without the cache: %.3f s/step (median of %d); %lld allocator "
+                        "misses after the warm-up step\n",
+                        first, m.layers() - 1, fullT.stepSeconds, steps, static_cast<long long>(fullT.stepMisses));
+        }
+        if (caching) {
+            const auto st = caching->stats();
+            std::printf("CPU allocator: %lld hits, %lld misses, %lld evictions, %.0f MB cached\n",
+                        static_cast<long long>(st.hits), static_cast<long long>(st.misses),
+                        static_cast<long long>(st.evictions), st.cachedBytes / 1048576.0);
+        }
+        if (uncached.stepSeconds > 0 && cachedT.stepSeconds > 0)
+            std::printf("per-step speed-up from the prefix cache: %.2fx (target >= 2.5x)\n",
+                        uncached.stepSeconds / cachedT.stepSeconds);
+        if (peerMs.size() >= 3 && !timed.empty()) {
             std::printf("\n%-14s %12s %12s %22s\n", "arm", "ctscope ms", "peer ms", "ctscope/peer (<= 1.0)");
-            const std::pair<const char*, double> arms[] = {{"amp_nocache", uncached.stepSeconds},
-                                                           {"amp_cache", cachedT.stepSeconds},
-                                                           {"full_nocache", fullT.stepSeconds}};
-            for (const auto& [name, sec] : arms)
+            for (const auto& [name, sec] : timed)
                 std::printf("%-14s %12.1f %12.1f %22.3f\n", name, 1e3 * sec, peerMs[name], 1e3 * sec / peerMs[name]);
             std::printf("peer cache speed-up %.2fx\n\n", peerMs["amp_nocache"] / peerMs["amp_cache"]);
         }

@@ -4,6 +4,7 @@
 #include "core/report/metrics_io.h"
 #include "core/train/engine_event.h"
 #include "core/train/finetune_args.h"
+#include "core/util/openmp_spin.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -87,6 +88,11 @@ bool SweepJob::start(const QString& checkpoint, const FinetuneOptions& options) 
 
     m_process = new QProcess(this);
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    if (openmp_spin::unset()) {  // the engine's OpenMP threads spin briefly (core/util/openmp_spin.h)
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QString::fromLatin1(openmp_spin::kVariable), QString::fromLatin1(openmp_spin::kValue));
+        m_process->setProcessEnvironment(env);
+    }
     connect(m_process, &QProcess::readyReadStandardOutput, this, &SweepJob::readOutput);
     connect(m_process, &QProcess::readyReadStandardError, this, &SweepJob::readErrors);
     connect(m_process, &QProcess::finished, this, &SweepJob::onEngineFinished);

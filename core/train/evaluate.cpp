@@ -1,6 +1,7 @@
 #include "core/train/evaluate.h"
 
 #include "core/format/checkpoint.h"
+#include "core/train/cpu_allocator.h"
 #include "core/train/llama_model.h"
 #include "core/train/text_data.h"
 #include "core/train/tokenizer.h"
@@ -13,6 +14,7 @@ namespace ctscope {
 EvalReport evaluateCheckpoint(const Checkpoint& ckpt, const EvalOptions& opts, const ProgressFn& progress) {
     const auto t0 = std::chrono::steady_clock::now();
     if (opts.threads > 0) at::set_num_threads(opts.threads);
+    installCachingCpuAllocator();  // steps reuse their large tensors instead of faulting in fresh pages
     auto tok = openTokenizer(ckpt.tokenizer(), ckpt.config(), opts.tokenizerFile, ckpt.path());
     const auto docs = readEvalDocuments(opts.dataFile, opts.docs);
     LlamaModel model(loadLlamaWeights(ckpt));

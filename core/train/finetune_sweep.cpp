@@ -3,6 +3,7 @@
 #include "core/train/finetune_sweep.h"
 
 #include "core/format/checkpoint.h"
+#include "core/train/cpu_allocator.h"
 #include "core/spectral/spectral_analysis.h"
 #include "core/train/sweep_engine.h"
 #include "core/train/tokenizer.h"
@@ -54,6 +55,7 @@ BasisProvider basisProviderFor(const SpectralAnalysis& analysis, int dModel) {
 SweepResult runSweep(const Checkpoint& ckpt, const SpectralAnalysis& analysis, const FinetuneOptions& opts,
                      const SweepCallbacks& callbacks) {
     if (opts.threads > 0) at::set_num_threads(opts.threads);
+    installCachingCpuAllocator();  // steps reuse their large tensors instead of faulting in fresh pages
     auto say = [&callbacks](const std::string& s) {
         if (callbacks.onMessage) callbacks.onMessage(s);
     };

@@ -1,6 +1,7 @@
 #include "core/train/sweep_engine.h"
 
 #include "core/report/metrics_io.h"
+#include "core/train/cpu_allocator.h"
 #include "core/train/prefix_cache.h"
 #include "core/train/save_weights.h"
 #include "core/train/sweep_output.h"
@@ -105,6 +106,7 @@ SweepResult runSweepOnModel(const LlamaModel& model, const PackedData& data, con
     if (opts.shardCount < 1 || opts.shardIndex < 0 || opts.shardIndex >= opts.shardCount)
         throw std::invalid_argument("shard index out of range");
     if (opts.threads > 0) at::set_num_threads(opts.threads);
+    installCachingCpuAllocator();  // steps reuse their large tensors instead of faulting in fresh pages
     const ModelConfig& cfg = model.config();
     const int blocks = std::clamp(opts.blocks, 1, model.layers());
     const int first = model.layers() - blocks;
