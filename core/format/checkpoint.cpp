@@ -109,6 +109,53 @@ void Checkpoint::release(const TensorInfo& t) const {
     m_files[static_cast<size_t>(t.fileIndex)]->release(t.offset, t.nbytes);
 }
 
+void Checkpoint::releaseRows(const TensorInfo& t, int64_t rowBegin, int64_t rows) const {
+    if (t.fileIndex < 0 || static_cast<size_t>(t.fileIndex) >= m_files.size() || t.shape.size() != 2) return;
+    const auto skip = dtypeBytes(t.dtype, static_cast<uint64_t>(rowBegin) * static_cast<uint64_t>(t.shape[1]));
+    const auto len = dtypeBytes(t.dtype, static_cast<uint64_t>(rows) * static_cast<uint64_t>(t.shape[1]));
+    if (!skip || !len || *skip >= t.nbytes) return;
+    m_files[static_cast<size_t>(t.fileIndex)]->release(t.offset + *skip, std::min(*len, t.nbytes - *skip));
+}
+
+bool Checkpoint::columnsReadable(const TensorInfo& t, int64_t blockCols) const {
+    if (t.shape.size() != 2 || t.data == nullptr || t.shape[1] <= 0 || blockCols <= 0) return false;
+    const auto cols = static_cast<uint64_t>(t.shape[1]);
+    const auto block = static_cast<uint64_t>(blockCols);
+    return dtypeBytes(t.dtype, cols) && dtypeBytes(t.dtype, block) && (cols % block == 0 || dtypeBytes(t.dtype, cols % block));
+}
+
+void Checkpoint::readColumnsInto(const TensorInfo& t, int64_t rowBegin, int64_t rows, int64_t colBegin, int64_t cols,
+                                 float* dst, bool checkFinite) const {
+    const std::string file = detail::tensorFile(*this, t);
+    const std::string what = "tensor " + detail::quoted(t.name) + ": ";
+    if (t.shape.size() != 2)
+        throw FormatError(file, what + "shape " + detail::shapeString(t.shape) + " is not a matrix, cannot read columns");
+    const int64_t totalRows = t.shape[0];
+    const int64_t totalCols = t.shape[1];
+    if (rowBegin < 0 || rows < 0 || rowBegin > totalRows || rows > totalRows - rowBegin || colBegin < 0 || cols < 0 ||
+        colBegin > totalCols || cols > totalCols - colBegin)
+        throw FormatError(file, what + "block of rows [" + std::to_string(rowBegin) + ", " +
+                                    std::to_string(rowBegin + rows) + ") and columns [" + std::to_string(colBegin) +
+                                    ", " + std::to_string(colBegin + cols) + ") outside its shape " +
+                                    detail::shapeString(t.shape));
+    const auto rowBytes = dtypeBytes(t.dtype, static_cast<uint64_t>(totalCols));
+    const auto skip = dtypeBytes(t.dtype, static_cast<uint64_t>(colBegin));
+    const auto len = dtypeBytes(t.dtype, static_cast<uint64_t>(cols));
+    if (!rowBytes || !skip || !len || (t.data == nullptr && rows > 0 && cols > 0) ||
+        static_cast<uint64_t>(totalRows) * *rowBytes > t.nbytes)
+        throw FormatError(file, what + "cannot read columns [" + std::to_string(colBegin) + ", " +
+                                    std::to_string(colBegin + cols) + ") of a " + dtypeName(t.dtype) +
+                                    " tensor of shape " + detail::shapeString(t.shape));
+    if (rows == 0 || cols == 0) return;
+    for (int64_t r = 0; r < rows; ++r) {
+        const uint8_t* src = t.data + static_cast<uint64_t>(rowBegin + r) * *rowBytes + *skip;
+        float* out = dst + r * cols;
+        convertToFloat(t.dtype, src, static_cast<uint64_t>(cols), out);
+        if (checkFinite)
+            checkFiniteValues(*this, t, out, static_cast<size_t>(cols), (rowBegin + r) * totalCols + colBegin);
+    }
+}
+
 namespace {
 
 std::string lowerExtension(const fs::path& p) {

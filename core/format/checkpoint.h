@@ -92,8 +92,19 @@ public:
     /// can reuse one buffer instead of faulting in a fresh one per matrix.
     void readRowsInto(const TensorInfo& t, int64_t rowBegin, int64_t rows, float* dst,
                       bool checkFinite = true) const;
+    /// Columns [colBegin, colBegin+cols) of rows [rowBegin, rowBegin+rows) of
+    /// a 2-D tensor into `dst` (rows · cols floats, row-major), for streaming
+    /// a wide matrix in column blocks. Throws FormatError when the range is
+    /// outside the tensor or cuts a quantised block (see columnsReadable).
+    void readColumnsInto(const TensorInfo& t, int64_t rowBegin, int64_t rows, int64_t colBegin, int64_t cols,
+                         float* dst, bool checkFinite = true) const;
+    /// Whether readColumnsInto can read blocks of `blockCols` columns of `t`
+    /// (every row and every block starts on a whole quantised block).
+    bool columnsReadable(const TensorInfo& t, int64_t blockCols) const;
     /// Drops the tensor's pages from the resident set (streaming reads).
     void release(const TensorInfo& t) const;
+    /// Drops the pages of rows [rowBegin, rowBegin+rows) of a 2-D tensor.
+    void releaseRows(const TensorInfo& t, int64_t rowBegin, int64_t rows) const;
 
     // --- construction, used by the loaders ---
     std::string m_path;

@@ -1,5 +1,7 @@
 #include "core/spectral/analysis_cache.h"
 
+#include "core/spectral/linalg.h"
+
 #include "core/format/checkpoint.h"
 #include "core/format/mapped_file.h"
 #include "core/util/atomic_file.h"
@@ -126,11 +128,19 @@ std::optional<SpectralAnalysis> loadCachedAnalysis(const std::string& file, cons
                 r.skipVec<float>();
                 continue;
             }
+            // On disk a pending Gram is the full d×d; in memory, its packed upper triangle.
             auto pending = r.vec<float>();
-            if (!pending.empty() && pending.size() != static_cast<size_t>(a.dModel) * a.dModel)
+            const int64_t d = a.dModel;
+            if (!pending.empty() && pending.size() != static_cast<size_t>(d) * static_cast<size_t>(d))
                 throw std::runtime_error("bad pending Gram");
-            a.pendingTypeGrams.push_back(
-                pending.empty() ? nullptr : std::make_shared<const HugeVector<float>>(pending.begin(), pending.end()));
+            std::shared_ptr<HugeVector<float>> packed;
+            if (!pending.empty()) {
+                packed = std::make_shared<HugeVector<float>>(linalg::packedSize(d));
+                for (int64_t row = 0; row < d; ++row)
+                    std::copy(pending.begin() + row * d + row, pending.begin() + (row + 1) * d,
+                              packed->begin() + static_cast<std::ptrdiff_t>(linalg::packedRowStart(row, d)));
+            }
+            a.pendingTypeGrams.push_back(std::move(packed));
         }
         const auto nMat = r.pod<uint32_t>();
         for (uint32_t i = 0; i < nMat; ++i) {
@@ -187,9 +197,18 @@ bool saveCachedAnalysis(const std::string& file, const std::string& identity, co
             w.vec(t.r2Universal);
             writeBasis(w, i < a.typeBases.size() ? a.typeBases[i] : nullptr);
             const auto& pending = i < a.pendingTypeGrams.size() ? a.pendingTypeGrams[i] : nullptr;
-            if (pending)
-                w.vec(*pending);
-            else
+            if (pending) {
+                // The full symmetric d×d, a row at a time (the lower part gathered from the packed upper).
+                const int64_t d = a.dModel;
+                w.pod<uint64_t>(static_cast<uint64_t>(d) * static_cast<uint64_t>(d));
+                std::vector<float> row(static_cast<size_t>(d));
+                for (int64_t i = 0; i < d; ++i) {
+                    for (int64_t j = 0; j < i; ++j) row[static_cast<size_t>(j)] = (*pending)[linalg::packedRowStart(j, d) + static_cast<size_t>(i - j)];
+                    const float* upper = pending->data() + linalg::packedRowStart(i, d);
+                    std::copy(upper, upper + (d - i), row.begin() + i);
+                    w.raw(row.data(), row.size());
+                }
+            } else
                 w.vec(std::vector<float>{});
         }
         w.pod<uint32_t>(static_cast<uint32_t>(a.matrices.size()));

@@ -63,6 +63,61 @@ void zeroUpper(double* g, int64_t n) {
     for (int64_t i = 0; i < n; ++i) std::fill(g + i * n + i, g + (i + 1) * n, 0.0);
 }
 
+/// Adds (or, with `assign`, copies) the upper triangle of the float n×n `s` into the packed `gp`.
+void addUpperPacked(const float* s, int64_t n, double* gp, bool assign) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float* src = s + i * n + i;
+        double* dst = gp + packedRowStart(i, n);
+        const int64_t len = n - i;
+        if (assign)
+            for (int64_t j = 0; j < len; ++j) dst[j] = static_cast<double>(src[j]);
+        else
+            for (int64_t j = 0; j < len; ++j) dst[j] += static_cast<double>(src[j]);
+    }
+}
+
+/// Fast AᵀA for A (k×n): one float32 SSYRK per block of kFastBlockRows rows,
+/// each handed to `sink(s, first)` (s: n×n, upper triangle) to be summed in float64.
+template <class Sink>
+void fastGramInputSide(const float* a, int64_t k, int64_t n, Sink sink) {
+    float* s = scratch<float, 1>(static_cast<size_t>(n * n));
+    for (int64_t r0 = 0; r0 < k; r0 += kFastBlockRows) {
+        const int64_t rows = std::min(kFastBlockRows, k - r0);
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, toInt(n), toInt(rows), 1.0f, a + r0 * n, toInt(n), 0.0f,
+                    s, toInt(n));
+        sink(static_cast<const float*>(s), r0 == 0);
+    }
+}
+
+/// Fast AAᵀ for A (m×k): the same over blocks of kFastBlockRows columns.
+template <class Sink>
+void fastGramOutputSide(const float* a, int64_t m, int64_t k, Sink sink) {
+    float* s = scratch<float, 1>(static_cast<size_t>(m * m));
+    for (int64_t c0 = 0; c0 < k; c0 += kFastBlockRows) {
+        const int64_t cols = std::min(kFastBlockRows, k - c0);
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, toInt(m), toInt(cols), 1.0f, a + c0, toInt(k), 0.0f, s,
+                    toInt(m));
+        sink(static_cast<const float*>(s), c0 == 0);
+    }
+}
+
+template <class From, class To>
+void unpackTo(const From* gp, int64_t n, To* full, bool symmetric) {
+    for (int64_t i = 0; i < n; ++i) {
+        const From* src = gp + packedRowStart(i, n);
+        To* dst = full + i * n + i;
+        for (int64_t j = 0; j < n - i; ++j) dst[j] = static_cast<To>(src[j]);
+    }
+    if (!symmetric) return;
+    // The lower triangle from the upper, in tiles: a plain transposing loop
+    // walks one side a row apart and took longer than the solves it feeds.
+    constexpr int64_t kTile = 64;
+    for (int64_t i0 = 0; i0 < n; i0 += kTile)
+        for (int64_t j0 = 0; j0 <= i0; j0 += kTile)
+            for (int64_t i = i0; i < std::min(i0 + kTile, n); ++i)
+                for (int64_t j = j0; j < std::min({j0 + kTile, i, n}); ++j) full[i * n + j] = full[j * n + i];
+}
+
 template <class T, class Solver>
 std::vector<T> syevd(Solver solver, const char* name, T* a, int64_t n64, bool vectors) {
     const int n = toInt(n64);
@@ -101,13 +156,7 @@ void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision
         return;
     }
     if (p == Precision::Fast) {
-        float* s = scratch<float, 1>(static_cast<size_t>(n * n));
-        for (int64_t r0 = 0; r0 < k; r0 += kFastBlockRows) {
-            const int64_t rows = std::min(kFastBlockRows, k - r0);
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, toInt(n), toInt(rows), 1.0f, a + r0 * n, toInt(n),
-                        0.0f, s, toInt(n));
-            addUpper(s, n, g, r0 == 0 && into == Into::Assign);
-        }
+        fastGramInputSide(a, k, n, [&](const float* s, bool first) { addUpper(s, n, g, first && into == Into::Assign); });
         return;
     }
     double* block = scratch<double, 1>(static_cast<size_t>(std::min(k, kBlockRows) * n));
@@ -127,13 +176,7 @@ void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precisio
     }
     // AAᵀ = Σ over column blocks of A_blk A_blkᵀ.
     if (p == Precision::Fast) {
-        float* s = scratch<float, 1>(static_cast<size_t>(m * m));
-        for (int64_t c0 = 0; c0 < k; c0 += kFastBlockRows) {
-            const int64_t cols = std::min(kFastBlockRows, k - c0);
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, toInt(m), toInt(cols), 1.0f, a + c0, toInt(k),
-                        0.0f, s, toInt(m));
-            addUpper(s, m, g, c0 == 0 && into == Into::Assign);
-        }
+        fastGramOutputSide(a, m, k, [&](const float* s, bool first) { addUpper(s, m, g, first && into == Into::Assign); });
         return;
     }
     double* block = scratch<double, 1>(static_cast<size_t>(m * std::min(k, kBlockRows)));
@@ -145,17 +188,71 @@ void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precisio
     }
 }
 
+void addGramInputSidePacked(const float* a, int64_t k, int64_t n, double* gp, Into into) {
+    if (n <= 0) return;
+    if (k <= 0) {
+        if (into == Into::Assign) std::fill(gp, gp + packedSize(n), 0.0);
+        return;
+    }
+    fastGramInputSide(a, k, n, [&](const float* s, bool first) { addUpperPacked(s, n, gp, first && into == Into::Assign); });
+}
+
+void addGramOutputSidePacked(const float* a, int64_t m, int64_t k, double* gp, Into into) {
+    if (m <= 0) return;
+    if (k <= 0) {
+        if (into == Into::Assign) std::fill(gp, gp + packedSize(m), 0.0);
+        return;
+    }
+    fastGramOutputSide(a, m, k, [&](const float* s, bool first) { addUpperPacked(s, m, gp, first && into == Into::Assign); });
+}
+
+void packUpper(const double* g, int64_t n, double* gp, Into into) {
+    for (int64_t i = 0; i < n; ++i) {
+        const double* src = g + i * n + i;
+        double* dst = gp + packedRowStart(i, n);
+        if (into == Into::Assign)
+            std::copy(src, src + (n - i), dst);
+        else
+            for (int64_t j = 0; j < n - i; ++j) dst[j] += src[j];
+    }
+}
+
+void unpack(const double* gp, int64_t n, float* full, bool symmetric) { unpackTo(gp, n, full, symmetric); }
+void unpack(const float* gp, int64_t n, float* full, bool symmetric) { unpackTo(gp, n, full, symmetric); }
+void unpack(const double* gp, int64_t n, double* full, bool symmetric) { unpackTo(gp, n, full, symmetric); }
+
 void symmetrize(double* g, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < i; ++j) g[i * n + j] = g[j * n + i];
 }
 
-std::vector<double> eigenvaluesFast(const double* g, int64_t n) {
-    float* f = scratch<float, 2>(static_cast<size_t>(n * n));
-    std::copy(g, g + n * n, f);
+namespace {
+/// Eigenvalues, descending, of the float32 symmetric `f` (upper triangle read, destroyed).
+std::vector<double> floatEigenvalues(float* f, int64_t n) {
     const std::vector<float> w = n >= kTwoStageFrom ? syevd(ssyevd_2stage_, "ssyevd_2stage", f, n, false)
                                                     : syevd(ssyevd_, "ssyevd", f, n, false);
     return std::vector<double>(w.rbegin(), w.rend());
+}
+} // namespace
+
+std::vector<double> eigenvaluesFast(const double* g, int64_t n) {
+    float* f = scratch<float, 2>(static_cast<size_t>(n * n));
+    std::copy(g, g + n * n, f);
+    return floatEigenvalues(f, n);
+}
+
+// The packed forms solve in the Gram products' scratch (slot 1): a worker
+// that has just formed a Gram needs no second n×n float buffer for its solve.
+std::vector<double> eigenvaluesFastPacked(const double* gp, int64_t n) {
+    float* f = scratch<float, 1>(static_cast<size_t>(n * n));
+    unpack(gp, n, f, false);
+    return floatEigenvalues(f, n);
+}
+
+std::vector<double> eigenvaluesFastPacked(const float* gp, int64_t n) {
+    float* f = scratch<float, 1>(static_cast<size_t>(n * n));
+    unpack(gp, n, f, false);
+    return floatEigenvalues(f, n);
 }
 
 std::vector<double> eigenvalues(double* a, int64_t n, Precision p) {
@@ -194,6 +291,17 @@ std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<fl
     return decomposeRowsInPlace(n, rows);
 }
 
+std::vector<double> eigenDecomposeFastPacked(const float* gp, int64_t n, std::vector<float>& rows) {
+    rows.assign(static_cast<size_t>(n * n), 0.0f);
+    unpack(gp, n, rows.data(), false);  // the solver reads the upper triangle and overwrites all
+    return decomposeRowsInPlace(n, rows);
+}
+std::vector<double> eigenDecomposeFastPacked(const double* gp, int64_t n, std::vector<float>& rows) {
+    rows.assign(static_cast<size_t>(n * n), 0.0f);
+    unpack(gp, n, rows.data(), false);  // the solver reads the upper triangle and overwrites all
+    return decomposeRowsInPlace(n, rows);
+}
+
 std::vector<double> diagQuadratic(const double* g, const double* basisRows, int64_t n) {
     // M = B G (rows of B times G), then c_i = <M_i, B_i>.
     HugeVector<double> m(static_cast<size_t>(n * n));
@@ -208,18 +316,38 @@ std::vector<double> diagQuadratic(const double* g, const double* basisRows, int6
     return c;
 }
 
-std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n) {
-    const HugeVector<float> gf = toFloat(g, n);
-    HugeVector<float> m(static_cast<size_t>(n * n));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, toInt(n), toInt(n), toInt(n), 1.0f, basisRows, toInt(n),
-                gf.data(), toInt(n), 0.0f, m.data(), toInt(n));
+namespace {
+/// c_i = b_iᵀ G b_i for the float32 symmetric full `gf`, in float32 products
+/// over blocks of basis rows: a block's scratch instead of a second n×n
+/// (each block repacks G, so blocks stay large: SSYMM here, or 256-row
+/// blocks, cost a tenth of the run at d = 4096).
+std::vector<double> floatDiagQuadratic(const float* gf, const float* basisRows, int64_t n) {
+    constexpr int64_t kRowsPerBlock = 1024;
+    HugeVector<float> m(static_cast<size_t>(std::min(n, kRowsPerBlock) * n));
     std::vector<double> c(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-        double s = 0.0;
-        for (int64_t j = 0; j < n; ++j) s += static_cast<double>(m[i * n + j]) * basisRows[i * n + j];
-        c[i] = s;
+    for (int64_t i0 = 0; i0 < n; i0 += kRowsPerBlock) {
+        const int64_t rows = std::min(kRowsPerBlock, n - i0);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, toInt(rows), toInt(n), toInt(n), 1.0f,
+                        basisRows + i0 * n, toInt(n), gf, toInt(n), 0.0f, m.data(), toInt(n));
+        for (int64_t i = 0; i < rows; ++i) {
+            double s = 0.0;
+            for (int64_t j = 0; j < n; ++j) s += static_cast<double>(m[i * n + j]) * basisRows[(i0 + i) * n + j];
+            c[static_cast<size_t>(i0 + i)] = s;
+        }
     }
     return c;
+}
+} // namespace
+
+std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n) {
+    const HugeVector<float> gf = toFloat(g, n);
+    return floatDiagQuadratic(gf.data(), basisRows, n);
+}
+
+std::vector<double> diagQuadraticFastPacked(const float* gp, const float* basisRows, int64_t n) {
+    HugeVector<float> gf(static_cast<size_t>(n * n));
+    unpack(gp, n, gf.data(), true);
+    return floatDiagQuadratic(gf.data(), basisRows, n);
 }
 
 double resolutionFloor(double lambdaMax, int64_t n, Precision p) {

@@ -7,6 +7,7 @@
 /// "Precision of the spectral engine", for the error analysis.
 #include "core/spectral/precision.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -26,6 +27,26 @@ void addGramOutputSide(const float* a, int64_t m, int64_t k, double* g, Precisio
 /// Copies the upper triangle into the lower one.
 void symmetrize(double* g, int64_t n);
 
+/// Packed upper triangles (row-major: row i holds columns i..n-1) halve the
+/// memory of the Grams the engine keeps while it streams a checkpoint.
+inline size_t packedSize(int64_t n) { return static_cast<size_t>(n) * static_cast<size_t>(n + 1) / 2; }
+/// Offset of element (i, i) in a packed upper triangle of order n.
+inline size_t packedRowStart(int64_t i, int64_t n) {
+    return static_cast<size_t>(i) * static_cast<size_t>(n) - static_cast<size_t>(i) * static_cast<size_t>(i - 1) / 2;
+}
+/// Fast (float32 products, float64 sums across blocks) into a packed G:
+/// the same products, blocks and sums as addGramInputSide/OutputSide with
+/// Precision::Fast, so the packed G holds bit for bit their upper triangle.
+void addGramInputSidePacked(const float* a, int64_t k, int64_t n, double* gp, Into into = Into::Add);
+void addGramOutputSidePacked(const float* a, int64_t m, int64_t k, double* gp, Into into = Into::Add);
+/// The upper triangle of a full row-major G (n×n) into packed `gp` (Assign) or added to it.
+void packUpper(const double* g, int64_t n, double* gp, Into into);
+/// A packed G into a full row-major n×n matrix: its upper triangle, and the
+/// lower one too when `symmetric` (what the eigen-solvers read is the upper).
+void unpack(const double* gp, int64_t n, float* full, bool symmetric);
+void unpack(const float* gp, int64_t n, float* full, bool symmetric);
+void unpack(const double* gp, int64_t n, double* full, bool symmetric);
+
 /// Eigenvalues of a symmetric n×n matrix, descending. `a` is destroyed
 /// (Exact) or left as it was (Fast, which solves a float32 copy).
 std::vector<double> eigenvalues(double* a, int64_t n, Precision p = Precision::Exact);
@@ -39,12 +60,21 @@ std::vector<double> eigenDecompose(double* a, int64_t n);
 std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows);
 /// The same from a float32 symmetric `g` (its upper triangle is read).
 std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<float>& rows);
+/// Fast eigenvalues, descending, of a packed G (float64 or float32): the
+/// same solve as eigenvaluesFast on the full matrix, in a per-thread scratch.
+std::vector<double> eigenvaluesFastPacked(const double* gp, int64_t n);
+std::vector<double> eigenvaluesFastPacked(const float* gp, int64_t n);
+/// eigenDecomposeFast of a packed G (float32 or float64).
+std::vector<double> eigenDecomposeFastPacked(const float* gp, int64_t n, std::vector<float>& rows);
+std::vector<double> eigenDecomposeFastPacked(const double* gp, int64_t n, std::vector<float>& rows);
 
 /// diag(Bᵀ G B) restricted to basis rows: c_i = b_iᵀ G b_i, where b_i is row i
 /// of `basisRows` (n×n). G symmetric n×n. float64 product.
 std::vector<double> diagQuadratic(const double* g, const double* basisRows, int64_t n);
 /// The same with a float32 product (sums of the row dots in float64).
 std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n);
+/// The same from a packed float32 G.
+std::vector<double> diagQuadraticFastPacked(const float* gp, const float* basisRows, int64_t n);
 
 /// Resolution floor of the eigenvalues of an n×n Gram formed and solved at
 /// precision `p`, from its largest eigenvalue: δ = 2·√n·ε₃₂·λ_max for Fast

@@ -33,17 +33,30 @@ const std::shared_ptr<Basis> SpectralAnalysis::basisFor(MatrixType t) const {
 
 namespace {
 
-constexpr int64_t kStreamRows = 4096;
+// Row and column blocks of a streamed matrix: multiples of linalg's product
+// blocks (1024), so a streamed Gram is the same sum as a whole read's.
+constexpr int64_t kStreamRows = 1024;
+constexpr int64_t kStreamCols = 1024;
+constexpr int64_t kStreamRowsPerColumnRead = 256;
 
-/// Per-type accumulator of the d_model-side Gram (float64). Matrices are
-/// added in file order (a ticket per matrix), so the sums, and everything
-/// after them, are bit-identical whatever the thread count and timing.
-struct TypeAccumulator {
-    std::mutex mutex;
-    std::condition_variable turn;
-    HugeVector<double> gram;
-    int matrices = 0;  ///< also the ticket of the next matrix to add
+/// A type's Gram while its matrices stream in: float64, packed upper
+/// triangle, allocated at its first matrix and freed once it is complete.
+/// Matrices are added in file order (a ticket per matrix) and complete types
+/// into the universal Gram in type order, so the sums, and everything after
+/// them, are bit-identical whatever the thread count and timing.
+struct TypeState {
+    int count = 0;  ///< matrices of the type
+    int added = 0;  ///< also the ticket of the next matrix to add
     int64_t otherSide = 0;
+    HugeVector<double> sum;
+};
+
+/// A complete type's Gram, kept for the decompositions: packed, float32
+/// (Fast: every fast consumer rounds to float32 first) or float64 (Exact).
+struct FinishedType {
+    std::shared_ptr<HugeVector<float>> fast;
+    HugeVector<double> exact;
+    double trace = 0.0;  ///< of the float64 sum
 };
 
 /// Eigenvalues below `floor` (the resolution floor; 0 for Exact) become 0.
@@ -60,11 +73,10 @@ std::vector<double> fastClamped(std::vector<double> lambda) {
     return clampBelow(std::move(lambda), floor);
 }
 
-/// The matrix's own spectrum. `dSideGram` (d×d, upper triangle) is left
-/// untouched; `w` (the matrix, row-major) is read only when the other side is
-/// shorter than d.
-MatrixResult matrixSpectrum(const WeightMatrix& m, const float* w, int d, const HugeVector<double>& dSideGram,
-                            Precision p) {
+/// The matrix's own spectrum. The d-side Gram (upper triangle) is `packed`
+/// (Fast) or the full `dSideGram` (Exact), left untouched; `w` (the matrix,
+/// row-major) is read only when the other side is shorter than d.
+MatrixResult matrixSpectrum(const WeightMatrix& m, const float* w, int d, const double* dSideGram, Precision p) {
     MatrixResult r;
     r.name = m.name;
     r.type = m.type;
@@ -75,9 +87,9 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const float* w, int d, const 
     std::vector<double> lambda;
     if (other >= d) {
         if (p == Precision::Fast) {
-            lambda = linalg::eigenvaluesFast(dSideGram.data(), d);
+            lambda = linalg::eigenvaluesFastPacked(dSideGram, d);
         } else {
-            HugeVector<double> g = dSideGram;
+            HugeVector<double> g(dSideGram, dSideGram + static_cast<size_t>(d) * d);
             lambda = linalg::eigenvalues(g.data(), d, p);
         }
     } else {
@@ -148,68 +160,64 @@ void parallelFor(size_t n, int threads, Fn fn, Report report) {
     if (cancelled) throw Cancelled();
 }
 
-using Accumulators = std::map<MatrixType, TypeAccumulator>;
 using ReportFn = std::function<bool(double, const std::string&, const std::string&)>;
-
-double traceOf(const HugeVector<double>& g, int d) {
-    double trace = 0.0;
-    for (int j = 0; j < d; ++j) trace += g[static_cast<size_t>(j) * d + j];
-    return trace;
-}
 
 /// Exact: float64 solvers; the universal decomposition first, then the types
 /// (their capture curves need the universal basis before the in-place solve).
-void exactDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, HugeVector<double>& universal,
-                         int d, int threads, bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
-    HugeVector<double>& uRows = universal;
+void exactDecompositions(std::vector<FinishedType>& done, HugeVector<double>& universalPacked, int d, int threads,
+                         bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
+    HugeVector<double> uRows(static_cast<size_t>(d) * d);
+    linalg::unpack(universalPacked.data(), d, uRows.data(), true);
+    HugeVector<double>().swap(universalPacked);
     out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
     if (!report(0.85, "eigen", "universal")) throw Cancelled();
     std::atomic<int> typesDone{0};
     parallelFor(
-        order.size(), std::min<int>(threads, static_cast<int>(order.size())),
+        done.size(), std::min<int>(threads, static_cast<int>(done.size())),
         [&](size_t i) {
-            TypeAccumulator& a = acc[order[i]];
             TypeResult& r = out.types[i];
-            r.r2Universal = captureCurve(linalg::diagQuadratic(a.gram.data(), uRows.data(), d), traceOf(a.gram, d));
-            r.spectrum = makeSpectrumStats(linalg::eigenDecompose(a.gram.data(), d));
+            HugeVector<double> g(static_cast<size_t>(d) * d);
+            linalg::unpack(done[i].exact.data(), d, g.data(), true);
+            HugeVector<double>().swap(done[i].exact);
+            r.r2Universal = captureCurve(linalg::diagQuadratic(g.data(), uRows.data(), d), done[i].trace);
+            r.spectrum = makeSpectrumStats(linalg::eigenDecompose(g.data(), d));
             r.r2Type = r.spectrum.energy;
-            if (wantBases) out.typeBases[i] = toBasis(a.gram, d);
-            HugeVector<double>().swap(a.gram);
+            if (wantBases) out.typeBases[i] = toBasis(g, d);
             ++typesDone;
         },
-        [&] { return report(0.85 + 0.15 * typesDone / static_cast<double>(order.size()), "eigen", "types"); });
+        [&] { return report(0.85 + 0.15 * typesDone / static_cast<double>(done.size()), "eigen", "types"); });
     out.universalBasis = toBasis(uRows, d);
 }
 
-/// Fast: float32 solvers on copies, so the universal decomposition runs
-/// beside the types' (job 0 of the same pool); a type's capture curve waits
-/// for the universal basis. Spectra are clamped at their resolution floor.
-/// A type's spectrum always comes from the eigenvalue-only solver, so it is
-/// the same with and without bases; `vectors` adds its basis, `pending`
-/// keeps its float32 Gram for completeTypeBases() instead.
-void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order, HugeVector<double>& universal,
-                        int d, int threads, bool vectors, bool pending, SpectralAnalysis& out,
-                        const ReportFn& report) {
+/// Fast: float32 solvers on unpacked copies, so the universal decomposition
+/// runs beside the types' (job 0 of the same pool); a type's capture curve
+/// waits for the universal basis. Spectra are clamped at their resolution
+/// floor. A type's spectrum always comes from the eigenvalue-only solver, so
+/// it is the same with and without bases; `vectors` adds its basis,
+/// `pending` keeps its packed float32 Gram for completeTypeBases() instead.
+void fastDecompositions(std::vector<FinishedType>& done, HugeVector<double>& universalPacked, int d, int threads,
+                        bool vectors, bool pending, SpectralAnalysis& out, const ReportFn& report) {
     auto uBasis = std::make_shared<Basis>();
     uBasis->dim = d;
     std::mutex uMutex;
     std::condition_variable uCond;
     bool uDone = false, uFailed = false;
     std::atomic<int> jobsDone{0};
-    const size_t jobs = order.size() + 1;
+    const size_t jobs = done.size() + 1;
     parallelFor(
         jobs, std::min<int>(threads, static_cast<int>(jobs)),
         [&](size_t job) {
             if (job == 0) {
                 try {
-                    out.universal = makeSpectrumStats(fastClamped(linalg::eigenDecomposeFast(universal.data(), d, uBasis->rows)));
+                    out.universal = makeSpectrumStats(
+                        fastClamped(linalg::eigenDecomposeFastPacked(universalPacked.data(), d, uBasis->rows)));
                 } catch (...) {
                     std::lock_guard<std::mutex> lock(uMutex);
                     uFailed = true;
                     uCond.notify_all();
                     throw;
                 }
-                HugeVector<double>().swap(universal);
+                HugeVector<double>().swap(universalPacked);
                 std::lock_guard<std::mutex> lock(uMutex);
                 uDone = true;
                 uCond.notify_all();
@@ -217,26 +225,25 @@ void fastDecompositions(Accumulators& acc, const std::vector<MatrixType>& order,
                 return;
             }
             const size_t i = job - 1;
-            TypeAccumulator& a = acc[order[i]];
+            FinishedType& f = done[i];
             TypeResult& r = out.types[i];
-            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenvaluesFast(a.gram.data(), d)));
+            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenvaluesFastPacked(f.fast->data(), d)));
             r.r2Type = r.spectrum.energy;
             if (vectors) {
                 auto basis = std::make_shared<Basis>();
                 basis->dim = d;
-                linalg::eigenDecomposeFast(a.gram.data(), d, basis->rows);
+                linalg::eigenDecomposeFastPacked(f.fast->data(), d, basis->rows);
                 out.typeBases[i] = std::move(basis);
             } else if (pending) {
-                out.pendingTypeGrams[i] = std::make_shared<const HugeVector<float>>(a.gram.begin(), a.gram.end());
+                out.pendingTypeGrams[i] = f.fast;
             }
             {
                 std::unique_lock<std::mutex> lock(uMutex);
                 uCond.wait(lock, [&] { return uDone || uFailed; });
                 if (uFailed) return;
             }
-            r.r2Universal =
-                captureCurve(linalg::diagQuadraticFast(a.gram.data(), uBasis->rows.data(), d), traceOf(a.gram, d));
-            HugeVector<double>().swap(a.gram);
+            r.r2Universal = captureCurve(linalg::diagQuadraticFastPacked(f.fast->data(), uBasis->rows.data(), d), f.trace);
+            f.fast.reset();
             ++jobsDone;
         },
         [&] { return report(0.8 + 0.2 * jobsDone / static_cast<double>(jobs), "eigen", "universal and types"); });
@@ -264,10 +271,10 @@ bool completeTypeBases(SpectralAnalysis& a, int threads) {
         [&](size_t j) {
             const size_t i = todo[j];
             const HugeVector<float>& g = *a.pendingTypeGrams[i];
-            if (g.size() != static_cast<size_t>(d) * d) throw NumericError("a pending per-type Gram has the wrong size");
+            if (g.size() != linalg::packedSize(d)) throw NumericError("a pending per-type Gram has the wrong size");
             auto basis = std::make_shared<Basis>();
             basis->dim = d;
-            linalg::eigenDecomposeFast(g.data(), d, basis->rows);
+            linalg::eigenDecomposeFastPacked(g.data(), d, basis->rows);
             a.typeBases[i] = std::move(basis);
         },
         [] { return true; });
@@ -333,23 +340,41 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
     SpectralAnalysis out = analysisShell(ckpt, inv);
     const int d = out.dModel;
 
-    std::map<MatrixType, TypeAccumulator> acc;
-    std::vector<int> ticket(inv.matrices.size());
-    for (size_t i = 0; i < inv.matrices.size(); ++i) {
-        TypeAccumulator& a = acc[inv.matrices[i].type];
-        ticket[i] = a.matrices++;
-    }
-    for (auto& [t, a] : acc) a.matrices = 0;
-    std::atomic<bool> failed{false};
-    for (auto& [t, a] : acc) a.gram.assign(static_cast<size_t>(d) * d, 0.0);
+    // Types in their fixed order (that of the universal sum); each type's matrices in file order.
+    std::vector<MatrixType> order;
+    for (const auto& m : inv.matrices)
+        if (std::find(order.begin(), order.end(), m.type) == order.end()) order.push_back(m.type);
+    std::sort(order.begin(), order.end());
+    const size_t nTypes = order.size();
+    std::vector<TypeState> state(nTypes);
+    std::vector<int> typeOf(inv.matrices.size()), ticket(inv.matrices.size());
+    std::vector<size_t> sequence;  // type-major: only a few type Grams are live at a time
+    for (size_t ti = 0; ti < nTypes; ++ti)
+        for (size_t i = 0; i < inv.matrices.size(); ++i)
+            if (inv.matrices[i].type == order[ti]) {
+                typeOf[i] = static_cast<int>(ti);
+                ticket[i] = state[ti].count++;
+                sequence.push_back(i);
+            }
 
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = std::max(1, opts.threads > 0 ? opts.threads : hw);
+    // A matrix of type t starts once the types before t − window + 1 are complete:
+    // at most `window` float64 type Grams are live besides the universal one.
+    const int window = std::max(2, threads);
     int64_t totalElems = 0;
     for (const auto& m : inv.matrices) totalElems += m.rows * m.cols;
     std::atomic<int64_t> doneElems{0};
     std::mutex itemMutex;
     std::string currentItem;
+
+    std::mutex stateMutex;  // guards state, typesAdded, universal and failed
+    std::condition_variable stateChanged;
+    int typesAdded = 0;
+    bool failed = false;
+    HugeVector<double> universal;  // packed float64, the sum of the complete types in type order
+    std::vector<FinishedType> finished(nTypes);
+    const size_t packed = linalg::packedSize(d);
 
     // Phase 1: stream every matrix once. Parallel across matrices, one BLAS
     // thread each, so the eigen-solves of different matrices overlap.
@@ -358,23 +383,31 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
     double gramFlops = 0;
     for (const auto& m : inv.matrices) gramFlops += static_cast<double>(m.otherSide()) * d * d;
     const Precision prec = resolvePrecision(opts.precision, gramFlops);
+    const bool fast = prec == Precision::Fast;
     {
         parallelFor(
-            inv.matrices.size(), threads,
-            [&](size_t i) {
+            sequence.size(), threads,
+            [&](size_t position) {
                 struct FailGuard {
-                    std::atomic<bool>& failed;
-                    std::map<MatrixType, TypeAccumulator>& acc;
+                    std::mutex& mutex;
+                    std::condition_variable& changed;
+                    bool& failed;
                     bool ok = false;
                     ~FailGuard() {
                         if (ok) return;
+                        std::lock_guard<std::mutex> lock(mutex);
                         failed = true;
-                        for (auto& [t, a] : acc) {
-                            std::lock_guard<std::mutex> lock(a.mutex);
-                            a.turn.notify_all();
-                        }
+                        changed.notify_all();
                     }
-                } guard{failed, acc};
+                } guard{stateMutex, stateChanged, failed};
+                const size_t i = sequence[position];
+                const int ti = typeOf[i];
+                TypeState& ts = state[static_cast<size_t>(ti)];
+                {
+                    std::unique_lock<std::mutex> lock(stateMutex);
+                    stateChanged.wait(lock, [&] { return failed || typesAdded + window > ti; });
+                    if (failed) return;
+                }
                 const WeightMatrix& m = inv.matrices[i];
                 {
                     std::lock_guard<std::mutex> lock(itemMutex);
@@ -383,76 +416,127 @@ SpectralAnalysis analyzeCheckpoint(const Checkpoint& ckpt, const AnalysisOptions
                 const TensorInfo* t = ckpt.find(m.tensor);
                 // Reused per worker: fresh 16–64 MB buffers per matrix cost
                 // page faults and zeroing (a sixth of the run, measured with
-                // perf on the 1.1B shape). g is overwritten, upper triangle only.
+                // perf on the 1.1B shape). The Gram is overwritten: packed
+                // (Fast) or the upper triangle of a full d×d (Exact).
                 thread_local HugeVector<double> g;
                 thread_local HugeVector<float> buffer;
-                g.resize(static_cast<size_t>(d) * d);
+                g.resize(fast ? packed : static_cast<size_t>(d) * d);
+                auto addInput = [&](const float* a, int64_t k, linalg::Into into) {
+                    if (fast)
+                        linalg::addGramInputSidePacked(a, k, m.cols, g.data(), into);
+                    else
+                        linalg::addGramInputSide(a, k, m.cols, g.data(), prec, into);
+                };
+                auto addOutput = [&](const float* a, int64_t k, linalg::Into into) {
+                    if (fast)
+                        linalg::addGramOutputSidePacked(a, m.rows, k, g.data(), into);
+                    else
+                        linalg::addGramOutputSide(a, m.rows, k, g.data(), prec, into);
+                };
                 const float* w = nullptr;
-                // Tall input-side matrices (embeddings, heads) stream in row
-                // blocks: their own spectrum comes from the d-side Gram alone.
-                const bool stream = t && t->shape.size() == 2 && m.inputSide && !t->transposed && m.otherSide() >= d &&
-                                    m.rows > kStreamRows;
-                if (stream) {
-                    const auto blockSize = static_cast<size_t>(kStreamRows * m.cols);
+                // Matrices whose own spectrum comes from the d-side Gram alone
+                // stream: input-side ones in row blocks, output-side ones in
+                // column blocks, their pages dropped as they go. The others
+                // (a short other side, a transposed or stacked layout) are read whole.
+                const bool plain = t && t->shape.size() == 2 && !t->transposed && m.otherSide() >= d;
+                const auto firstAssigns = [](int64_t begin) { return begin == 0 ? linalg::Into::Assign : linalg::Into::Add; };
+                if (plain && m.inputSide) {
+                    const auto blockSize = static_cast<size_t>(std::min(kStreamRows, m.rows) * m.cols);
                     if (buffer.size() < blockSize) buffer.resize(blockSize);
                     for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRows) {
                         const int64_t n = std::min(kStreamRows, m.rows - r0);
                         ckpt.readRowsInto(*t, m.rowBegin + r0, n, buffer.data());
-                        linalg::addGramInputSide(buffer.data(), n, m.cols, g.data(), prec,
-                                                 r0 == 0 ? linalg::Into::Assign : linalg::Into::Add);
+                        addInput(buffer.data(), n, firstAssigns(r0));
+                        ckpt.releaseRows(*t, m.rowBegin + r0, n);
+                    }
+                } else if (plain && m.cols > kStreamCols && ckpt.columnsReadable(*t, kStreamCols)) {
+                    const auto blockSize = static_cast<size_t>(m.rows * kStreamCols);
+                    if (buffer.size() < blockSize) buffer.resize(blockSize);
+                    for (int64_t c0 = 0; c0 < m.cols; c0 += kStreamCols) {
+                        const int64_t n = std::min(kStreamCols, m.cols - c0);
+                        // A few rows at a time, their pages dropped after them: a column
+                        // block touches every row, and the kernel maps whole rows around each fault.
+                        for (int64_t r0 = 0; r0 < m.rows; r0 += kStreamRowsPerColumnRead) {
+                            const int64_t rows = std::min(kStreamRowsPerColumnRead, m.rows - r0);
+                            ckpt.readColumnsInto(*t, m.rowBegin + r0, rows, c0, n, buffer.data() + r0 * n);
+                            ckpt.releaseRows(*t, m.rowBegin + r0, rows);
+                        }
+                        addOutput(buffer.data(), n, firstAssigns(c0));
                     }
                 } else {
                     w = readMatrixInto(ckpt, m, buffer);
                     if (m.inputSide)
-                        linalg::addGramInputSide(w, m.rows, m.cols, g.data(), prec, linalg::Into::Assign);
+                        addInput(w, m.rows, linalg::Into::Assign);
                     else
-                        linalg::addGramOutputSide(w, m.rows, m.cols, g.data(), prec, linalg::Into::Assign);
+                        addOutput(w, m.cols, linalg::Into::Assign);
                 }
                 if (t) ckpt.release(*t);
-                out.matrices[i] = matrixSpectrum(m, w, d, g, prec);
-                TypeAccumulator& a = acc[m.type];
-                std::unique_lock<std::mutex> lock(a.mutex);
-                a.turn.wait(lock, [&] { return a.matrices == ticket[i] || failed; });
-                if (failed) return;
-                for (int64_t r = 0; r < d; ++r)  // upper triangles; symmetrised once per type below
-                    for (int64_t c = r; c < d; ++c) a.gram[static_cast<size_t>(r * d + c)] += g[static_cast<size_t>(r * d + c)];
-                a.matrices += 1;
-                a.otherSide += m.otherSide();
-                a.turn.notify_all();
-                lock.unlock();
+                out.matrices[i] = matrixSpectrum(m, w, d, g.data(), prec);
+
+                HugeVector<double> complete;
+                {
+                    std::unique_lock<std::mutex> lock(stateMutex);
+                    stateChanged.wait(lock, [&] { return failed || ts.added == ticket[i]; });
+                    if (failed) return;
+                    if (ts.added == 0) {
+                        ts.sum.resize(packed);
+                        if (fast)
+                            std::copy(g.begin(), g.end(), ts.sum.begin());
+                        else
+                            linalg::packUpper(g.data(), d, ts.sum.data(), linalg::Into::Assign);
+                    } else if (fast) {
+                        for (size_t j = 0; j < packed; ++j) ts.sum[j] += g[j];
+                    } else {
+                        linalg::packUpper(g.data(), d, ts.sum.data(), linalg::Into::Add);
+                    }
+                    ts.added += 1;
+                    ts.otherSide += m.otherSide();
+                    if (ts.added == ts.count) {
+                        stateChanged.wait(lock, [&] { return failed || typesAdded == ti; });
+                        if (failed) return;
+                        if (universal.empty()) universal.assign(packed, 0.0);
+                        for (size_t j = 0; j < packed; ++j) universal[j] += ts.sum[j];
+                        complete.swap(ts.sum);
+                        typesAdded += 1;
+                    }
+                    stateChanged.notify_all();
+                }
+                if (!complete.empty()) {
+                    FinishedType& f = finished[static_cast<size_t>(ti)];
+                    for (int64_t r = 0; r < d; ++r) f.trace += complete[linalg::packedRowStart(r, d)];
+                    if (fast)
+                        f.fast = std::make_shared<HugeVector<float>>(complete.begin(), complete.end());
+                    else
+                        f.exact = std::move(complete);
+                }
                 doneElems += m.rows * m.cols;
                 guard.ok = true;
             },
             [&] {
                 std::lock_guard<std::mutex> lock(itemMutex);
-                if (failed) return true;  // the error itself is rethrown
+                {
+                    std::lock_guard<std::mutex> stateLock(stateMutex);
+                    if (failed) return true;  // the error itself is rethrown
+                }
                 return report(0.8 * static_cast<double>(doneElems) / static_cast<double>(std::max<int64_t>(1, totalElems)),
                               "reading", currentItem);
             });
     }
 
     // Phase 2: universal basis, then each type's capture curve and basis.
-    std::vector<MatrixType> order;
-    for (auto& [t, a] : acc) order.push_back(t);
-    out.types.resize(order.size());
-    out.typeBases.resize(order.size());
-    for (size_t i = 0; i < order.size(); ++i) {
-        TypeAccumulator& a = acc[order[i]];
+    out.types.resize(nTypes);
+    out.typeBases.resize(nTypes);
+    for (size_t i = 0; i < nTypes; ++i) {
         out.types[i].type = order[i];
-        out.types[i].matrices = a.matrices;
-        out.types[i].otherSideSum = a.otherSide;
+        out.types[i].matrices = state[i].count;
+        out.types[i].otherSideSum = state[i].otherSide;
     }
-    for (auto& [t, a] : acc) linalg::symmetrize(a.gram.data(), d);
-    HugeVector<double> universal(static_cast<size_t>(d) * d, 0.0);
-    for (auto& [t, a] : acc)
-        for (size_t j = 0; j < universal.size(); ++j) universal[j] += a.gram[j];
     const bool wantBases = opts.keepBases || cacheable;
-    if (prec == Precision::Fast && !opts.keepBases && cacheable) out.pendingTypeGrams.resize(order.size());
-    if (prec == Precision::Fast)
-        fastDecompositions(acc, order, universal, d, threads, opts.keepBases, cacheable && !opts.keepBases, out,
-                           report);
+    if (fast && !opts.keepBases && cacheable) out.pendingTypeGrams.resize(nTypes);
+    if (fast)
+        fastDecompositions(finished, universal, d, threads, opts.keepBases, cacheable && !opts.keepBases, out, report);
     else
-        exactDecompositions(acc, order, universal, d, threads, wantBases, out, report);
+        exactDecompositions(finished, universal, d, threads, wantBases, out, report);
     out.precision = prec;
     if (cacheable) saveCachedAnalysis(cacheFile, analysisCacheIdentity(ckpt, opts.precision), out);
     if (!opts.keepBases) {

@@ -68,7 +68,8 @@ struct SpectralAnalysis {
     /// A Fast analysis made for the cache without keepBases (the default
     /// `analyze`) solves the per-type Grams for eigenvalues only: their
     /// eigenvectors are a third of its run time and no figure needs them.
-    /// The float32 Grams, parallel to `types`, go into the cache instead, and
+    /// The float32 Grams (packed upper triangles, linalg::packedRowStart),
+    /// parallel to `types`, go into the cache instead (as full d×d), and
     /// completeTypeBases() turns them into the bases when a later run asks.
     std::vector<std::shared_ptr<const HugeVector<float>>> pendingTypeGrams;
 

@@ -13,19 +13,14 @@
 
 namespace ctscope {
 
-namespace {
-constexpr std::size_t kHuge = std::size_t(2) << 20;
-std::size_t roundUp(std::size_t bytes) { return (bytes + kHuge - 1) / kHuge * kHuge; }
-} // namespace
-
 CachingCpuAllocator::CachingCpuAllocator(c10::Allocator* fallback, std::size_t threshold, std::size_t cacheLimit)
-    : m_fallback(fallback), m_threshold(std::max(threshold, kHuge)), m_limit(cacheLimit) {}
+    : m_fallback(fallback), m_threshold(std::max(threshold, huge_pages::kPage)), m_limit(cacheLimit) {}
 
 CachingCpuAllocator::~CachingCpuAllocator() { releaseCached(); }
 
 c10::DataPtr CachingCpuAllocator::allocate(std::size_t bytes) const {
     if (bytes < m_threshold) return m_fallback->allocate(bytes);
-    const std::size_t size = roundUp(bytes);
+    const std::size_t size = huge_pages::roundUp(bytes);
     if (size < bytes) throw std::bad_alloc();
     Block* b = nullptr;
     {
@@ -119,7 +114,7 @@ CachingCpuAllocator* installCachingCpuAllocator() {
                                                           : std::size_t(8) << 30;
         const std::size_t limit = std::min(ram / 4, std::size_t(8) << 30);
         // Leaked on purpose: tensors it handed out may be freed during static destruction.
-        auto* a = new CachingCpuAllocator(c10::GetCPUAllocator(), kHuge, limit);
+        auto* a = new CachingCpuAllocator(c10::GetCPUAllocator(), huge_pages::kPage, limit);
         c10::SetCPUAllocator(a, /*priority=*/1);
         return a;
     }();

@@ -26,6 +26,12 @@ public:
         pod<uint64_t>(s.size());
         m_out.write(s.data(), static_cast<std::streamsize>(s.size()));
     }
+    /// `n` values with no length before them (a vec() written in pieces: pod<uint64_t>(total) first).
+    template <class T>
+    void raw(const T* p, size_t n) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        if (n > 0) m_out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n * sizeof(T)));
+    }
     template <class T, class A>
     void vec(const std::vector<T, A>& v) {
         static_assert(std::is_trivially_copyable_v<T>);

@@ -15,8 +15,12 @@
 namespace ctscope {
 
 namespace huge_pages {
+/// The huge page size the mappings are aligned and rounded to (2 MiB).
+constexpr std::size_t kPage = std::size_t(2) << 20;
 /// Allocations from this size on are mapped separately and advised.
-constexpr std::size_t kFrom = std::size_t(2) << 20;
+constexpr std::size_t kFrom = kPage;
+/// `bytes` rounded up to whole huge pages (the size a mapping of `bytes` takes).
+constexpr std::size_t roundUp(std::size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
 /// A 2 MiB-aligned anonymous mapping of at least `bytes`, advised for huge
 /// pages; throws std::bad_alloc when the mapping fails.
 void* map(std::size_t bytes);

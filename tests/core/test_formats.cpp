@@ -348,3 +348,40 @@ TEST_CASE("llama2.c round trip, shared and unshared classifier", "[formats]") {
         CHECK(inv.tiedHead == tied);
     }
 }
+
+TEST_CASE("column blocks and released rows read the same values as whole tensors, F32 to Q8_0", "[formats]") {
+    for (fx::Dt dt : {fx::Dt::F32, fx::Dt::F16, fx::Dt::BF16, fx::Dt::Q8_0}) {
+        INFO("dtype " << static_cast<int>(dt));
+        TempDir dir;
+        // down_proj is [64, 2080]: two whole blocks of 1024 columns and a short one of 32.
+        const fx::LlamaSpec spec{64, 2080, 1, 4, 2, 40, 16, true};
+        fx::writeFile(dir.file("m.gguf"), fx::llamaGguf(spec, dt).bytes());
+        const auto ck = openCheckpoint(dir.file("m.gguf"));
+        const TensorInfo& down = ck->require("blk.0.ffn_down.weight");
+        REQUIRE(down.shape == std::vector<int64_t>{64, 2080});
+        const std::vector<float> whole = ck->readFloat(down);
+        REQUIRE(ck->columnsReadable(down, 1024));
+        // A Q8_0 block holds 32 values: a 1000-column block would cut one.
+        CHECK(ck->columnsReadable(down, 1000) == (dt != fx::Dt::Q8_0));
+        for (int64_t c0 : {int64_t{0}, int64_t{1024}, int64_t{2048}}) {
+            const int64_t n = std::min<int64_t>(1024, 2080 - c0);
+            const int64_t r0 = 3, rows = 50;
+            std::vector<float> block(static_cast<size_t>(rows * n), -1.0f);
+            ck->readColumnsInto(down, r0, rows, c0, n, block.data());
+            size_t wrong = 0;
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t c = 0; c < n; ++c)
+                    wrong += block[static_cast<size_t>(r * n + c)] != whole[static_cast<size_t>((r0 + r) * 2080 + c0 + c)];
+            CHECK(wrong == 0);
+            ck->release(down);
+        }
+        std::vector<float> scratch(64 * 1024);
+        CHECK_THROWS_AS(ck->readColumnsInto(down, 0, 64, 2048, 64, scratch.data()), FormatError);
+        CHECK_THROWS_AS(ck->readColumnsInto(down, 60, 5, 0, 16, scratch.data()), FormatError);
+        if (dt == fx::Dt::Q8_0) CHECK_THROWS_AS(ck->readColumnsInto(down, 0, 2, 16, 32, scratch.data()), FormatError);
+        const TensorInfo& up = ck->require("blk.0.ffn_up.weight");
+        const std::vector<float> upBefore = ck->readFloat(up);
+        ck->releaseRows(up, 100, 900);
+        CHECK(firstDiff(upBefore, ck->readFloat(up)) == kSame);
+    }
+}
