@@ -3,6 +3,8 @@
 #include "core/format/checkpoint.h"
 #include "core/spectral/analysis_cache.h"
 #include "core/spectral/linalg.h"
+#include "core/spectral/parallel_for.h"
+#include "core/spectral/type_decompositions.h"
 #include "core/util/error.h"
 #include "core/util/huge_pages.h"
 
@@ -33,6 +35,8 @@ const std::shared_ptr<Basis> SpectralAnalysis::basisFor(MatrixType t) const {
 
 namespace {
 
+using namespace spectral_detail;
+
 // Row and column blocks of a streamed matrix: multiples of linalg's product
 // blocks (1024), so a streamed Gram is the same sum as a whole read's.
 constexpr int64_t kStreamRows = 1024;
@@ -50,28 +54,6 @@ struct TypeState {
     int64_t otherSide = 0;
     HugeVector<double> sum;
 };
-
-/// A complete type's Gram, kept for the decompositions: packed, float32
-/// (Fast: every fast consumer rounds to float32 first) or float64 (Exact).
-struct FinishedType {
-    std::shared_ptr<HugeVector<float>> fast;
-    HugeVector<double> exact;
-    double trace = 0.0;  ///< of the float64 sum
-};
-
-/// Eigenvalues below `floor` (the resolution floor; 0 for Exact) become 0.
-std::vector<double> clampBelow(std::vector<double> lambda, double floor) {
-    for (double& v : lambda)
-        if (v < floor) v = 0.0;
-    return lambda;
-}
-
-/// Fast eigenvalues (descending) with those below their resolution floor set to 0.
-std::vector<double> fastClamped(std::vector<double> lambda) {
-    const double floor =
-        lambda.empty() ? 0.0 : linalg::resolutionFloor(lambda.front(), static_cast<int64_t>(lambda.size()), Precision::Fast);
-    return clampBelow(std::move(lambda), floor);
-}
 
 /// The matrix's own spectrum. The d-side Gram (upper triangle) is `packed`
 /// (Fast) or the full `dSideGram` (Exact), left untouched; `w` (the matrix,
@@ -104,150 +86,6 @@ MatrixResult matrixSpectrum(const WeightMatrix& m, const float* w, int d, const 
     lambda.resize(static_cast<size_t>(std::min<int64_t>(m.rows, m.cols)));
     setMatrixSpectrum(r, clampBelow(std::move(lambda), r.lambdaFloor));
     return r;
-}
-
-std::shared_ptr<Basis> toBasis(const HugeVector<double>& rows, int d) {
-    auto b = std::make_shared<Basis>();
-    b->dim = d;
-    b->rows.assign(rows.begin(), rows.end());
-    return b;
-}
-
-/// Runs fn(i) for i in [0, n) on `threads` workers while the calling thread
-/// reports progress; rethrows the first worker exception; throws Cancelled.
-template <class Fn, class Report>
-void parallelFor(size_t n, int threads, Fn fn, Report report) {
-    std::atomic<size_t> next{0};
-    std::atomic<bool> stop{false};
-    std::atomic<int> running{threads};
-    std::exception_ptr error;
-    std::mutex mutex;
-    std::condition_variable done;
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&] {
-            for (;;) {
-                if (stop) break;
-                size_t i = next++;
-                if (i >= n) break;
-                try {
-                    fn(i);
-                } catch (...) {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    if (!error) error = std::current_exception();
-                    stop = true;
-                }
-            }
-            std::lock_guard<std::mutex> lock(mutex);
-            if (--running == 0) done.notify_all();
-        });
-    }
-    bool cancelled = false;
-    {
-        std::unique_lock<std::mutex> lock(mutex);
-        while (running > 0) {
-            done.wait_for(lock, std::chrono::milliseconds(100));
-            lock.unlock();
-            if (!cancelled && !report()) {
-                cancelled = true;
-                stop = true;
-            }
-            lock.lock();
-        }
-    }
-    for (auto& th : pool) th.join();
-    if (error) std::rethrow_exception(error);
-    if (cancelled) throw Cancelled();
-}
-
-using ReportFn = std::function<bool(double, const std::string&, const std::string&)>;
-
-/// Exact: float64 solvers; the universal decomposition first, then the types
-/// (their capture curves need the universal basis before the in-place solve).
-void exactDecompositions(std::vector<FinishedType>& done, HugeVector<double>& universalPacked, int d, int threads,
-                         bool wantBases, SpectralAnalysis& out, const ReportFn& report) {
-    HugeVector<double> uRows(static_cast<size_t>(d) * d);
-    linalg::unpack(universalPacked.data(), d, uRows.data(), true);
-    HugeVector<double>().swap(universalPacked);
-    out.universal = makeSpectrumStats(linalg::eigenDecompose(uRows.data(), d));
-    if (!report(0.85, "eigen", "universal")) throw Cancelled();
-    std::atomic<int> typesDone{0};
-    parallelFor(
-        done.size(), std::min<int>(threads, static_cast<int>(done.size())),
-        [&](size_t i) {
-            TypeResult& r = out.types[i];
-            HugeVector<double> g(static_cast<size_t>(d) * d);
-            linalg::unpack(done[i].exact.data(), d, g.data(), true);
-            HugeVector<double>().swap(done[i].exact);
-            r.r2Universal = captureCurve(linalg::diagQuadratic(g.data(), uRows.data(), d), done[i].trace);
-            r.spectrum = makeSpectrumStats(linalg::eigenDecompose(g.data(), d));
-            r.r2Type = r.spectrum.energy;
-            if (wantBases) out.typeBases[i] = toBasis(g, d);
-            ++typesDone;
-        },
-        [&] { return report(0.85 + 0.15 * typesDone / static_cast<double>(done.size()), "eigen", "types"); });
-    out.universalBasis = toBasis(uRows, d);
-}
-
-/// Fast: float32 solvers on unpacked copies, so the universal decomposition
-/// runs beside the types' (job 0 of the same pool); a type's capture curve
-/// waits for the universal basis. Spectra are clamped at their resolution
-/// floor. A type's spectrum always comes from the eigenvalue-only solver, so
-/// it is the same with and without bases; `vectors` adds its basis,
-/// `pending` keeps its packed float32 Gram for completeTypeBases() instead.
-void fastDecompositions(std::vector<FinishedType>& done, HugeVector<double>& universalPacked, int d, int threads,
-                        bool vectors, bool pending, SpectralAnalysis& out, const ReportFn& report) {
-    auto uBasis = std::make_shared<Basis>();
-    uBasis->dim = d;
-    std::mutex uMutex;
-    std::condition_variable uCond;
-    bool uDone = false, uFailed = false;
-    std::atomic<int> jobsDone{0};
-    const size_t jobs = done.size() + 1;
-    parallelFor(
-        jobs, std::min<int>(threads, static_cast<int>(jobs)),
-        [&](size_t job) {
-            if (job == 0) {
-                try {
-                    out.universal = makeSpectrumStats(
-                        fastClamped(linalg::eigenDecomposeFastPacked(universalPacked.data(), d, uBasis->rows)));
-                } catch (...) {
-                    std::lock_guard<std::mutex> lock(uMutex);
-                    uFailed = true;
-                    uCond.notify_all();
-                    throw;
-                }
-                HugeVector<double>().swap(universalPacked);
-                std::lock_guard<std::mutex> lock(uMutex);
-                uDone = true;
-                uCond.notify_all();
-                ++jobsDone;
-                return;
-            }
-            const size_t i = job - 1;
-            FinishedType& f = done[i];
-            TypeResult& r = out.types[i];
-            r.spectrum = makeSpectrumStats(fastClamped(linalg::eigenvaluesFastPacked(f.fast->data(), d)));
-            r.r2Type = r.spectrum.energy;
-            if (vectors) {
-                auto basis = std::make_shared<Basis>();
-                basis->dim = d;
-                linalg::eigenDecomposeFastPacked(f.fast->data(), d, basis->rows);
-                out.typeBases[i] = std::move(basis);
-            } else if (pending) {
-                out.pendingTypeGrams[i] = f.fast;
-            }
-            {
-                std::unique_lock<std::mutex> lock(uMutex);
-                uCond.wait(lock, [&] { return uDone || uFailed; });
-                if (uFailed) return;
-            }
-            r.r2Universal = captureCurve(linalg::diagQuadraticFastPacked(f.fast->data(), uBasis->rows.data(), d), f.trace);
-            f.fast.reset();
-            ++jobsDone;
-        },
-        [&] { return report(0.8 + 0.2 * jobsDone / static_cast<double>(jobs), "eigen", "universal and types"); });
-    out.universalBasis = std::move(uBasis);
 }
 
 } // namespace
