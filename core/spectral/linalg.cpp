@@ -145,8 +145,6 @@ std::vector<T> syevd(Solver solver, const char* name, T* a, int64_t n64, bool ve
     return w;
 }
 
-HugeVector<float> toFloat(const double* g, int64_t n) { return HugeVector<float>(g, g + n * n); }
-
 } // namespace
 
 void addGramInputSide(const float* a, int64_t k, int64_t n, double* g, Precision p, Into into) {
@@ -243,17 +241,17 @@ std::vector<double> eigenvaluesFast(const double* g, int64_t n) {
 
 // The packed forms solve in the Gram products' scratch (slot 1): a worker
 // that has just formed a Gram needs no second n×n float buffer for its solve.
-std::vector<double> eigenvaluesFastPacked(const double* gp, int64_t n) {
+namespace {
+template <class T>
+std::vector<double> packedEigenvalues(const T* gp, int64_t n) {
     float* f = scratch<float, 1>(static_cast<size_t>(n * n));
     unpack(gp, n, f, false);
     return floatEigenvalues(f, n);
 }
+} // namespace
 
-std::vector<double> eigenvaluesFastPacked(const float* gp, int64_t n) {
-    float* f = scratch<float, 1>(static_cast<size_t>(n * n));
-    unpack(gp, n, f, false);
-    return floatEigenvalues(f, n);
-}
+std::vector<double> eigenvaluesFastPacked(const double* gp, int64_t n) { return packedEigenvalues(gp, n); }
+std::vector<double> eigenvaluesFastPacked(const float* gp, int64_t n) { return packedEigenvalues(gp, n); }
 
 std::vector<double> eigenvalues(double* a, int64_t n, Precision p) {
     if (p == Precision::Fast) return eigenvaluesFast(a, n);
@@ -281,25 +279,20 @@ std::vector<double> decomposeRowsInPlace(int64_t n, std::vector<float>& rows) {
 }
 } // namespace
 
-std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows) {
-    rows.assign(g, g + n * n);
+namespace {
+template <class T>
+std::vector<double> decomposePacked(const T* gp, int64_t n, std::vector<float>& rows) {
+    rows.assign(static_cast<size_t>(n * n), 0.0f);
+    unpack(gp, n, rows.data(), false);  // the solver reads the upper triangle and overwrites all
     return decomposeRowsInPlace(n, rows);
 }
-
-std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<float>& rows) {
-    rows.assign(g, g + n * n);
-    return decomposeRowsInPlace(n, rows);
-}
+} // namespace
 
 std::vector<double> eigenDecomposeFastPacked(const float* gp, int64_t n, std::vector<float>& rows) {
-    rows.assign(static_cast<size_t>(n * n), 0.0f);
-    unpack(gp, n, rows.data(), false);  // the solver reads the upper triangle and overwrites all
-    return decomposeRowsInPlace(n, rows);
+    return decomposePacked(gp, n, rows);
 }
 std::vector<double> eigenDecomposeFastPacked(const double* gp, int64_t n, std::vector<float>& rows) {
-    rows.assign(static_cast<size_t>(n * n), 0.0f);
-    unpack(gp, n, rows.data(), false);  // the solver reads the upper triangle and overwrites all
-    return decomposeRowsInPlace(n, rows);
+    return decomposePacked(gp, n, rows);
 }
 
 std::vector<double> diagQuadratic(const double* g, const double* basisRows, int64_t n) {
@@ -338,11 +331,6 @@ std::vector<double> floatDiagQuadratic(const float* gf, const float* basisRows, 
     return c;
 }
 } // namespace
-
-std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n) {
-    const HugeVector<float> gf = toFloat(g, n);
-    return floatDiagQuadratic(gf.data(), basisRows, n);
-}
 
 std::vector<double> diagQuadraticFastPacked(const float* gp, const float* basisRows, int64_t n) {
     HugeVector<float> gf(static_cast<size_t>(n * n));

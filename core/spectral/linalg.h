@@ -55,25 +55,20 @@ std::vector<double> eigenvaluesFast(const double* g, int64_t n);
 /// Eigen-decomposition in place, float64: returns eigenvalues descending and
 /// leaves in `a` the eigenvectors as rows (row i ↔ eigenvalue i).
 std::vector<double> eigenDecompose(double* a, int64_t n);
-/// Eigen-decomposition of a float32 copy of `g` (left untouched): eigenvalues
-/// descending; `rows` receives the eigenvectors as float rows (n×n).
-std::vector<double> eigenDecomposeFast(const double* g, int64_t n, std::vector<float>& rows);
-/// The same from a float32 symmetric `g` (its upper triangle is read).
-std::vector<double> eigenDecomposeFast(const float* g, int64_t n, std::vector<float>& rows);
 /// Fast eigenvalues, descending, of a packed G (float64 or float32): the
 /// same solve as eigenvaluesFast on the full matrix, in a per-thread scratch.
 std::vector<double> eigenvaluesFastPacked(const double* gp, int64_t n);
 std::vector<double> eigenvaluesFastPacked(const float* gp, int64_t n);
-/// eigenDecomposeFast of a packed G (float32 or float64).
+/// Eigen-decomposition of a float32 copy of a packed G (float32 or float64,
+/// left untouched): eigenvalues descending; `rows` receives the eigenvectors
+/// as float rows (n×n).
 std::vector<double> eigenDecomposeFastPacked(const float* gp, int64_t n, std::vector<float>& rows);
 std::vector<double> eigenDecomposeFastPacked(const double* gp, int64_t n, std::vector<float>& rows);
 
 /// diag(Bᵀ G B) restricted to basis rows: c_i = b_iᵀ G b_i, where b_i is row i
 /// of `basisRows` (n×n). G symmetric n×n. float64 product.
 std::vector<double> diagQuadratic(const double* g, const double* basisRows, int64_t n);
-/// The same with a float32 product (sums of the row dots in float64).
-std::vector<double> diagQuadraticFast(const double* g, const float* basisRows, int64_t n);
-/// The same from a packed float32 G.
+/// The same with G packed float32 and a float32 product (sums of the row dots in float64).
 std::vector<double> diagQuadraticFastPacked(const float* gp, const float* basisRows, int64_t n);
 
 /// Resolution floor of the eigenvalues of an n×n Gram formed and solved at
